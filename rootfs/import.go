@@ -1,0 +1,180 @@
+package rootfs
+
+import (
+	"bufio"
+	"bytes"
+	"compress/bzip2"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Import is `docker import`: r is a tar (optionally gzip or bzip2 compressed; xz and zstd are
+// refused) of a root filesystem, ref is NAME[:TAG] (tag defaults to "latest"; "" means untagged),
+// changes are Dockerfile-like instructions (ENV, EXPOSE, CMD, ENTRYPOINT, WORKDIR, USER, LABEL,
+// VOLUME, STOPSIGNAL). The tag moves to the new image.
+//
+// The layer is unpacked into a temporary directory and renamed into place, then the config and
+// finally the tag are written with atomic renames, so an interrupted import leaves no image.
+func (s *Store) Import(r io.Reader, ref string, changes []string) (*Image, error) {
+	// Validate everything cheap before unpacking a possibly large archive.
+	tag := ""
+	if ref != "" {
+		var err error
+		if tag, err = normalizeRef(ref); err != nil {
+			return nil, err
+		}
+	}
+	cfg, err := ParseChanges(v1.Config{}, changes)
+	if err != nil {
+		return nil, err
+	}
+	s.cleanTemp()
+
+	diffID, err := s.importLayer(r)
+	if err != nil {
+		return nil, err
+	}
+
+	now := time.Now().UTC()
+	cf := v1.ConfigFile{
+		Architecture: runtime.GOARCH,
+		OS:           "linux",
+		Created:      v1.Time{Time: now},
+		RootFS:       v1.RootFS{Type: "layers", DiffIDs: []v1.Hash{diffID}},
+		Config:       cfg,
+		History:      []v1.History{{Created: v1.Time{Time: now}, Comment: "Imported from -"}},
+	}
+	data, err := json.Marshal(cf)
+	if err != nil {
+		return nil, fmt.Errorf("encode image config: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	hexID := hex.EncodeToString(sum[:])
+	id := "sha256:" + hexID
+	if err := writeFileAtomic(filepath.Join(s.configDir(), hexID+".json"), data); err != nil {
+		return nil, fmt.Errorf("write image config: %w", err)
+	}
+
+	repos, err := s.loadRepos()
+	if err != nil {
+		return nil, err
+	}
+	if tag != "" {
+		repos[tag] = id
+		if err := s.saveRepos(repos); err != nil {
+			return nil, err
+		}
+	}
+	return s.image(hexID, repos)
+}
+
+// importLayer unpacks r into layers/<diffID> and returns the diffID, the sha256 of the
+// uncompressed tar stream. A layer that is already stored is kept and the new copy dropped.
+func (s *Store) importLayer(r io.Reader) (v1.Hash, error) {
+	tarStream, closeFn, err := decompress(r)
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	defer closeFn()
+
+	tmp, err := os.MkdirTemp(s.layersDir(), tmpPrefix+"layer-")
+	if err != nil {
+		return v1.Hash{}, fmt.Errorf("import: %w", err)
+	}
+	keep := false
+	defer func() {
+		if !keep {
+			_ = os.RemoveAll(tmp)
+		}
+	}()
+	// MkdirTemp makes a 0700 directory; the layer root is the container's "/".
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return v1.Hash{}, fmt.Errorf("import: %w", err)
+	}
+
+	h := sha256.New()
+	tee := io.TeeReader(tarStream, h)
+	size, err := extractTar(tee, tmp)
+	if err != nil {
+		return v1.Hash{}, fmt.Errorf("import: %w", err)
+	}
+	// The tar reader stops at the end-of-archive marker; the diffID covers the whole stream,
+	// padding included, as Docker computes it.
+	if _, err := io.Copy(io.Discard, tee); err != nil {
+		return v1.Hash{}, fmt.Errorf("import: read tar: %w", err)
+	}
+	hexID := hex.EncodeToString(h.Sum(nil))
+	diffID := v1.Hash{Algorithm: "sha256", Hex: hexID}
+
+	final := s.layerDir(hexID)
+	if _, err := os.Lstat(final); err == nil {
+		return diffID, nil // stored already; the deferred RemoveAll drops the copy
+	}
+	// The size record goes first: a layer directory without it is still usable (its size is
+	// recomputed), the reverse would be a stray file.
+	if err := writeFileAtomic(s.layerSizeFile(hexID), []byte(strconv.FormatInt(size, 10)+"\n")); err != nil {
+		return v1.Hash{}, fmt.Errorf("import: record layer size: %w", err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return v1.Hash{}, fmt.Errorf("import: store layer: %w", err)
+	}
+	keep = true
+	return diffID, nil
+}
+
+// decompress sniffs the compression of r by its magic number, as docker import does.
+func decompress(r io.Reader) (io.Reader, func(), error) {
+	br := bufio.NewReader(r)
+	magic, err := br.Peek(6)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, nil, fmt.Errorf("import: read archive: %w", err)
+	}
+	if len(magic) == 0 {
+		return nil, nil, errors.New("import: empty archive")
+	}
+	switch {
+	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, nil, fmt.Errorf("import: gzip: %w", err)
+		}
+		return zr, func() { _ = zr.Close() }, nil
+	case bytes.HasPrefix(magic, []byte("BZh")):
+		return bzip2.NewReader(br), func() {}, nil
+	case bytes.HasPrefix(magic, []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}):
+		return nil, nil, errors.New("import: xz-compressed archives are not supported; decompress it first (xz -d)")
+	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		return nil, nil, errors.New("import: zstd-compressed archives are not supported; decompress it first (zstd -d)")
+	}
+	return br, func() {}, nil
+}
+
+// removeLayer deletes a layer directory and its size record. The directory is first renamed to a
+// temp name so that a crash halfway through never leaves a partial layer under its real name.
+func (s *Store) removeLayer(hexID string) error {
+	dir := s.layerDir(hexID)
+	doomed := filepath.Join(s.layersDir(), tmpPrefix+"rm-"+hexID)
+	if err := os.Rename(dir, doomed); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove layer %s: %w", hexID, err)
+	}
+	if err := os.RemoveAll(doomed); err != nil {
+		return fmt.Errorf("remove layer %s: %w", hexID, err)
+	}
+	if err := os.Remove(s.layerSizeFile(hexID)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove layer %s: %w", hexID, err)
+	}
+	return nil
+}
