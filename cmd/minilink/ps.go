@@ -1,0 +1,156 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/minilink/minilink/runtime"
+)
+
+// psRow is one container as ps shows it; its methods are the fields --format can use.
+type psRow struct {
+	c       *runtime.Container
+	now     time.Time
+	noTrunc bool
+}
+
+func (r psRow) ID() string {
+	if r.noTrunc {
+		return r.c.ID
+	}
+	return runtime.ShortID(r.c.ID)
+}
+func (r psRow) Image() string { return r.c.Image }
+func (r psRow) Command() string {
+	cmd := strings.Join(append([]string{r.c.Path}, r.c.Args...), " ")
+	if !r.noTrunc {
+		cmd = ellipsis(cmd, 20)
+	}
+	return strconv.Quote(cmd)
+}
+func (r psRow) CreatedAt() string { return r.c.Created.Local().Format("2006-01-02 15:04:05 -0700 MST") }
+func (r psRow) RunningFor() string {
+	return humanDuration(r.now.Sub(r.c.Created)) + " ago"
+}
+func (r psRow) Ports() string    { return "" }
+func (r psRow) State() string    { return r.c.State.Status }
+func (r psRow) Names() string    { return r.c.Name }
+func (r psRow) Networks() string { return networkName(r.c.HostConfig.NetworkMode) }
+func (r psRow) Labels() string   { return "" }
+func (r psRow) Mounts() string   { return "" }
+func (r psRow) Size() string     { return "" }
+func (r psRow) Status() string   { return statusText(r.c.State, r.now) }
+
+// statusText is ps's STATUS column: "Created", "Up 3 seconds", "Exited (0) 2 minutes ago".
+func statusText(s runtime.State, now time.Time) string {
+	switch s.Status {
+	case runtime.StatusRunning:
+		return "Up " + humanDuration(now.Sub(s.StartedAt))
+	case runtime.StatusExited:
+		return fmt.Sprintf("Exited (%d) %s ago", s.ExitCode, humanDuration(now.Sub(s.FinishedAt)))
+	}
+	return "Created"
+}
+
+// networkName is the name inspect and ps use for a network mode.
+func networkName(mode string) string {
+	if strings.HasPrefix(mode, "container:") {
+		return ""
+	}
+	return mode
+}
+
+// psHeader holds the column titles; executing a table template on it prints the header line.
+var psHeader = map[string]string{
+	"ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "CreatedAt": "CREATED AT",
+	"RunningFor": "CREATED", "Ports": "PORTS", "State": "STATE", "Status": "STATUS", "Names": "NAMES",
+	"Networks": "NETWORKS", "Labels": "LABELS", "Mounts": "MOUNTS", "Size": "SIZE",
+}
+
+const psDefaultFormat = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+
+func newPsCommand(g *globals) *cobra.Command {
+	var all, latest, quiet, noTrunc bool
+	var last int
+	var format string
+	cmd := &cobra.Command{
+		Use:   "ps [OPTIONS]",
+		Short: "List containers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rt, err := g.runtime()
+			if err != nil {
+				return err
+			}
+			list, err := rt.List()
+			if err != nil {
+				return err
+			}
+			if latest {
+				last = 1
+			}
+			var rows []psRow
+			now := time.Now()
+			for _, c := range list {
+				if !all && last <= 0 && !c.State.Running() {
+					continue
+				}
+				rows = append(rows, psRow{c: c, now: now, noTrunc: noTrunc})
+			}
+			if last > 0 && len(rows) > last {
+				rows = rows[:last]
+			}
+			if quiet {
+				format = "{{.ID}}"
+			}
+			if format == "" {
+				format = psDefaultFormat
+			}
+			return printRows(format, rows, psHeader)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVarP(&all, "all", "a", false, "show all containers (default shows just running)")
+	fl.BoolVarP(&latest, "latest", "l", false, "show the latest created container (includes all states)")
+	fl.IntVarP(&last, "last", "n", -1, "show n last created containers (includes all states)")
+	fl.BoolVarP(&quiet, "quiet", "q", false, "only display container IDs")
+	fl.BoolVar(&noTrunc, "no-trunc", false, "don't truncate output")
+	fl.StringVar(&format, "format", "", "format the output with a Go template ('table …' adds headers)")
+	return cmd
+}
+
+// printRows prints rows with a --format template; a "table" template gets a header line and
+// aligned columns, any other template prints one raw line per row.
+func printRows[T any](format string, rows []T, header map[string]string) error {
+	tmpl, table, err := parseFormat(format)
+	if err != nil {
+		return err
+	}
+	var out io.Writer = os.Stdout
+	var tw *tabwriter.Writer
+	if table {
+		tw = newTable(os.Stdout)
+		out = tw
+		if err := tmpl.Execute(out, header); err != nil {
+			return fmt.Errorf("template: %w", err)
+		}
+		fmt.Fprintln(out)
+	}
+	for _, row := range rows {
+		if err := tmpl.Execute(out, row); err != nil {
+			return fmt.Errorf("template: %w", err)
+		}
+		fmt.Fprintln(out)
+	}
+	if tw != nil {
+		return tw.Flush()
+	}
+	return nil
+}

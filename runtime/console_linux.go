@@ -1,0 +1,106 @@
+package runtime
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"time"
+
+	"github.com/containerd/console"
+	"golang.org/x/sys/unix"
+)
+
+// recvFile receives one file descriptor sent with SCM_RIGHTS; the payload is its name.
+func recvFile(sock *os.File) (*os.File, error) {
+	name := make([]byte, 4096)
+	oob := make([]byte, unix.CmsgSpace(4))
+	n, oobn, _, _, err := unix.Recvmsg(int(sock.Fd()), name, oob, unix.MSG_CMSG_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil {
+		return nil, err
+	}
+	if len(msgs) != 1 {
+		return nil, fmt.Errorf("expected one control message, got %d", len(msgs))
+	}
+	fds, err := unix.ParseUnixRights(&msgs[0])
+	if err != nil {
+		return nil, err
+	}
+	if len(fds) != 1 {
+		return nil, fmt.Errorf("expected one file descriptor, got %d", len(fds))
+	}
+	return os.NewFile(uintptr(fds[0]), string(name[:n])), nil
+}
+
+// attachment connects a started container's pty (if any) to this process's terminal and forwards
+// signals to the container's process, until detach is called.
+type attachment struct {
+	signals  chan os.Signal
+	restore  func()
+	output   sync.WaitGroup
+	stopOnce sync.Once
+}
+
+// signaler is a process that can be signalled: a libcontainer process.
+type signaler interface{ Signal(os.Signal) error }
+
+// attach starts forwarding. With a pty, the host terminal goes into raw mode (so that Ctrl-C,
+// Ctrl-D and job control reach the container's shell), its size follows the window, input is
+// copied in when stdin is given, and output copied to out.
+func attach(pty console.Console, stdin io.Reader, out io.Writer, proc signaler) *attachment {
+	a := &attachment{signals: make(chan os.Signal, 32), restore: func() {}}
+	if pty != nil {
+		if cur, err := console.ConsoleFromFile(os.Stdin); err == nil {
+			if err := cur.SetRaw(); err == nil {
+				a.restore = func() { _ = cur.Reset() }
+			}
+			_ = pty.ResizeFrom(cur)
+		}
+		if stdin != nil {
+			go func() { _, _ = io.Copy(pty, stdin) }()
+		}
+		a.output.Add(1)
+		go func() {
+			defer a.output.Done()
+			_, _ = io.Copy(out, pty) // ends with EIO once the container side closes
+		}()
+	}
+	signal.Notify(a.signals)
+	go func() {
+		for sig := range a.signals {
+			switch sig {
+			case unix.SIGCHLD, unix.SIGURG, unix.SIGPIPE:
+				// Ours, not the container's: child exits, Go's preemption, closed pipes.
+			case unix.SIGWINCH:
+				if pty != nil {
+					if cur, err := console.ConsoleFromFile(os.Stdin); err == nil {
+						_ = pty.ResizeFrom(cur)
+					}
+				}
+			default:
+				_ = proc.Signal(sig)
+			}
+		}
+	}()
+	return a
+}
+
+// detach stops forwarding, waits briefly for the remaining output and restores the terminal.
+func (a *attachment) detach() {
+	a.stopOnce.Do(func() {
+		signal.Stop(a.signals)
+		close(a.signals)
+		done := make(chan struct{})
+		go func() { a.output.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+		}
+		a.restore()
+	})
+}

@@ -1,0 +1,208 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/minilink/minilink/rootfs"
+)
+
+// CreateOptions are the flags of `create` and `run` that shape a container.
+type CreateOptions struct {
+	Name        string
+	Image       string
+	Cmd         []string // the arguments after IMAGE
+	Entrypoint  *string  // --entrypoint; nil when not given, "" clears the image's
+	Env         []string // -e, in order
+	Hostname    string
+	WorkingDir  string
+	User        string
+	Expose      []string
+	Network     string // --net
+	Tty         bool
+	Interactive bool
+	AutoRemove  bool
+}
+
+// createCheck is one validation step of create. Steps run in order and the first failure wins,
+// before anything is written (the model is runc's configs/validate).
+type createCheck func(r *Runtime, all []*Container, o *CreateOptions, c *Container) error
+
+var createChecks = []createCheck{
+	checkName,
+	checkNetwork,
+	checkImage,
+	checkCommand,
+	checkExpose,
+}
+
+// Create validates the options and writes a new container record in the "created" state. Nothing
+// is written when a check fails.
+func (r *Runtime) Create(o CreateOptions) (*Container, error) {
+	unlock, err := r.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if err := r.reconcileLocked(); err != nil {
+		return nil, err
+	}
+	all, err := r.list()
+	if err != nil {
+		return nil, err
+	}
+	c := &Container{
+		ID:         NewID(),
+		Created:    time.Now().UTC(),
+		Image:      o.Image,
+		HostConfig: HostConfig{AutoRemove: o.AutoRemove},
+		State:      State{Status: StatusCreated},
+	}
+	for _, check := range createChecks {
+		if err := check(r, all, &o, c); err != nil {
+			return nil, err
+		}
+	}
+	if c.Name == "" {
+		c.Name = RandomName(func(n string) bool { return byName(all, n) != nil })
+	}
+	if err := os.Mkdir(r.containerDir(c.ID), 0o711); err != nil {
+		return nil, fmt.Errorf("create container directory: %w", err)
+	}
+	if err := r.save(c); err != nil {
+		_ = os.RemoveAll(r.containerDir(c.ID))
+		return nil, err
+	}
+	return c, nil
+}
+
+func checkName(_ *Runtime, all []*Container, o *CreateOptions, c *Container) error {
+	if o.Name == "" {
+		return nil
+	}
+	name := trimSlash(o.Name)
+	if err := ValidateName(name); err != nil {
+		return err
+	}
+	if other := byName(all, name); other != nil {
+		return nameConflict(name, other.ID)
+	}
+	c.Name = name
+	return nil
+}
+
+func checkNetwork(_ *Runtime, all []*Container, o *CreateOptions, c *Container) error {
+	mode := o.Network
+	switch {
+	case mode == "" || mode == "bridge" || mode == "default":
+		c.HostConfig.NetworkMode = "bridge"
+	case mode == "none" || mode == "host":
+		c.HostConfig.NetworkMode = mode
+	case strings.HasPrefix(mode, "container:"):
+		target := strings.TrimPrefix(mode, "container:")
+		if target == "" {
+			return userError(ErrInvalidArgument, "invalid container format container:<name|id>")
+		}
+		owner, err := resolve(all, target)
+		if err != nil {
+			return err
+		}
+		c.HostConfig.NetworkMode = "container:" + owner.ID
+	default:
+		return userError(ErrInvalidArgument, "network %s not found", mode)
+	}
+	if o.Hostname != "" && strings.HasPrefix(c.HostConfig.NetworkMode, "container:") {
+		return userError(ErrInvalidArgument, "conflicting options: hostname and the network mode")
+	}
+	return nil
+}
+
+func checkImage(r *Runtime, _ []*Container, o *CreateOptions, c *Container) error {
+	if o.Image == "" {
+		return userError(ErrInvalidArgument, "no image given")
+	}
+	img, err := r.Images.Lookup(o.Image)
+	if errors.Is(err, rootfs.ErrNoSuchImage) {
+		return userError(ErrInvalidArgument, "Unable to find image '%s' locally (build the built-in images with scripts/images.sh, or minilink import)", o.Image)
+	}
+	if err != nil {
+		return err
+	}
+	c.ImageID = img.ID
+	ic := img.Config
+	c.Config = Config{
+		Hostname:   o.Hostname,
+		User:       ic.User,
+		Env:        ConfigEnv(o.Env, ic.Env, os.LookupEnv),
+		Entrypoint: ic.Entrypoint,
+		Cmd:        ic.Cmd,
+		WorkingDir: ic.WorkingDir,
+		Tty:        o.Tty,
+		OpenStdin:  o.Interactive,
+		Image:      o.Image,
+	}
+	for _, e := range c.Config.Env {
+		if strings.ContainsAny(e, "\n\x00") {
+			return userError(ErrInvalidArgument, "invalid environment variable: %q", e)
+		}
+	}
+	if c.Config.Hostname == "" {
+		c.Config.Hostname = ShortID(c.ID)
+	}
+	if o.User != "" {
+		c.Config.User = o.User
+	}
+	if o.WorkingDir != "" {
+		if !strings.HasPrefix(o.WorkingDir, "/") {
+			return userError(ErrInvalidArgument, "the working directory '%s' is invalid, it needs to be an absolute path", o.WorkingDir)
+		}
+		c.Config.WorkingDir = o.WorkingDir
+	}
+	if len(ic.ExposedPorts) > 0 {
+		c.Config.ExposedPorts = map[string]struct{}{}
+		for p := range ic.ExposedPorts {
+			c.Config.ExposedPorts[p] = struct{}{}
+		}
+	}
+	return nil
+}
+
+// checkCommand applies Docker's rule: --entrypoint replaces the image's entrypoint and drops the
+// image's CMD; arguments after the image replace CMD.
+func checkCommand(_ *Runtime, _ []*Container, o *CreateOptions, c *Container) error {
+	if o.Entrypoint != nil {
+		c.Config.Entrypoint = nil
+		if *o.Entrypoint != "" {
+			c.Config.Entrypoint = []string{*o.Entrypoint}
+		}
+		c.Config.Cmd = nil
+	}
+	if len(o.Cmd) > 0 {
+		c.Config.Cmd = o.Cmd
+	}
+	argv := append(append([]string{}, c.Config.Entrypoint...), c.Config.Cmd...)
+	if len(argv) == 0 {
+		return userError(ErrInvalidArgument, "No command specified")
+	}
+	c.Path, c.Args = argv[0], argv[1:]
+	return nil
+}
+
+func checkExpose(_ *Runtime, _ []*Container, o *CreateOptions, c *Container) error {
+	for _, v := range o.Expose {
+		keys, err := ParseExpose(v)
+		if err != nil {
+			return err
+		}
+		if c.Config.ExposedPorts == nil {
+			c.Config.ExposedPorts = map[string]struct{}{}
+		}
+		for _, k := range keys {
+			c.Config.ExposedPorts[k] = struct{}{}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,19 @@
+// Package runtime is minilink's container lifecycle: container records, names, the lock that
+// serialises concurrent minilink processes, and the start/stop/exec sequences that drive
+// libcontainer, the bridge and the image store.
+//
+// On disk, below the root (default /var/lib/minilink):
+//
+//	minilink.lock                       flock held by every state change
+//	containers/<id>/container.json      the record (written atomically: temp file + rename)
+//	containers/<id>/{hosts,hostname,resolv.conf}
+//	                                    bind-mounted onto /etc in the container, rewritten in place
+//	containers/<id>/<id>-json.log       stdout and stderr, one JSON object per chunk (Docker's json-file)
+//	containers/<id>/{upper,work,rootfs} the overlay root (see package rootfs)
+//	libcontainer/<id>/                  libcontainer's own state
+//
+// A running container is always owned by exactly one process that waits for it: the foreground
+// `minilink run` itself, or for -d a small monitor (`minilink monitor <id>`, re-executed from the
+// same binary) that records the exit code and releases the network when the container exits. Every
+// command first reconciles: a record marked running whose owner died is cleaned up as a stop would.
+package runtime

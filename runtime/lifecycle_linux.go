@@ -1,0 +1,402 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/opencontainers/runc/libcontainer"
+	"golang.org/x/sys/unix"
+)
+
+// Attach is the terminal a foreground container is attached to.
+type Attach struct {
+	Stdin          *os.File // nil unless -i
+	Stdout, Stderr *os.File
+}
+
+// StartAttached starts a created or stopped container in this process and waits for it, with its
+// streams on the caller's terminal: foreground `run` and `start -a`. It returns the container's
+// exit code.
+func (r *Runtime) StartAttached(arg string, a Attach) (int, error) {
+	unlock, err := r.lock()
+	if err != nil {
+		return 0, err
+	}
+	c, err := r.startableLocked(arg)
+	if err != nil {
+		unlock()
+		return 0, err
+	}
+	streams := stdio{Stdout: a.Stdout, Stderr: a.Stderr}
+	if a.Stdin != nil {
+		streams.Stdin = a.Stdin
+	}
+	s, err := r.launchLocked(c, streams)
+	unlock()
+	if err != nil {
+		return 0, err
+	}
+	var out io.Writer = a.Stdout
+	if s.pty != nil {
+		out = io.MultiWriter(a.Stdout, s.log.stream("stdout"))
+	}
+	var in io.Reader
+	if a.Stdin != nil {
+		in = a.Stdin
+	}
+	att := attach(s.pty, in, out, s.proc)
+	code := r.wait(s)
+	att.detach()
+	return code, r.finish(s, code)
+}
+
+// startableLocked resolves arg to a container that is not running.
+func (r *Runtime) startableLocked(arg string) (*Container, error) {
+	if err := r.reconcileLocked(); err != nil {
+		return nil, err
+	}
+	all, err := r.list()
+	if err != nil {
+		return nil, err
+	}
+	c, err := resolve(all, arg)
+	if err != nil {
+		return nil, err
+	}
+	if c.State.Running() {
+		return nil, userError(ErrRunning, "container %s is already running", c.Name)
+	}
+	return c, nil
+}
+
+// wait waits for the container's process and returns its exit code.
+func (r *Runtime) wait(s *session) int {
+	ps, err := s.proc.Wait()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			ps = ee.ProcessState
+		}
+	}
+	return exitCode(ps)
+}
+
+func (r *Runtime) finish(s *session, code int) error {
+	if s.pty != nil {
+		s.pty.Close()
+	}
+	s.log.Close()
+	unlock, err := r.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	c, err := r.load(s.c.ID)
+	if err != nil {
+		return err
+	}
+	return r.finishLocked(c, code, "")
+}
+
+// monitorReady is the message a monitor sends once its container runs.
+const monitorReady = "ok"
+
+// StartDetached starts a container under a monitor process that outlives this command, and
+// returns once the container runs (or failed to start).
+func (r *Runtime) StartDetached(arg string) (*Container, error) {
+	c, err := r.Get(arg)
+	if err != nil {
+		return nil, err
+	}
+	if c.State.Running() {
+		return c, nil // Docker's start of a running container is a no-op
+	}
+	readyR, readyW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("monitor pipe: %w", err)
+	}
+	defer readyR.Close()
+	monLog, err := os.OpenFile(r.containerDir(c.ID)+"/monitor.log", os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+	if err != nil {
+		readyW.Close()
+		return nil, fmt.Errorf("monitor log: %w", err)
+	}
+	defer monLog.Close()
+	cmd := exec.Command(r.Self, "--root", r.Root, "monitor", c.ID)
+	cmd.Stdout, cmd.Stderr = monLog, monLog
+	cmd.ExtraFiles = []*os.File{readyW}
+	// Its own session: a Ctrl-C or hangup on this terminal must not reach the monitor.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	err = cmd.Start()
+	readyW.Close()
+	if err != nil {
+		return nil, fmt.Errorf("start monitor: %w", err)
+	}
+	go func() { _ = cmd.Wait() }() // reaped if it ends while we still run
+	msg, _ := io.ReadAll(readyR)
+	if string(msg) != monitorReady {
+		return nil, decodeMonitorError(string(msg), r.containerDir(c.ID)+"/monitor.log")
+	}
+	return r.Get(c.ID)
+}
+
+// Monitor is the body of `minilink monitor ID`: start the container, report to the starting
+// command on fd 3, wait for the container and record its exit.
+func (r *Runtime) Monitor(id string, ready *os.File) error {
+	// The ready pipe must not leak into the container, or the starting command would wait for
+	// the container's exit instead of its start.
+	unix.CloseOnExec(int(ready.Fd()))
+	signalIgnoreTerminal()
+	unlock, err := r.lock()
+	if err != nil {
+		fmt.Fprint(ready, encodeMonitorError(err))
+		return err
+	}
+	c, err := r.startableLocked(id)
+	var s *session
+	if err == nil {
+		s, err = r.launchLocked(c, stdio{})
+	}
+	unlock()
+	if err != nil {
+		fmt.Fprint(ready, encodeMonitorError(err))
+		ready.Close()
+		return err
+	}
+	fmt.Fprint(ready, monitorReady)
+	ready.Close()
+	if s.pty != nil {
+		go func() { _, _ = io.Copy(s.log.stream("stdout"), s.pty) }()
+	}
+	code := r.wait(s)
+	return r.finish(s, code)
+}
+
+// encodeMonitorError passes an error across the process boundary with the exit code the CLI
+// should use: "<code> <kind> <message>".
+func encodeMonitorError(err error) string {
+	code := 125
+	var se *StartError
+	if errors.As(err, &se) {
+		code = se.Code
+	}
+	kind := "other"
+	for name, sentinel := range sentinels {
+		if errors.Is(err, sentinel) {
+			kind = name
+		}
+	}
+	return strconv.Itoa(code) + " " + kind + " " + err.Error()
+}
+
+var sentinels = map[string]error{
+	"nosuch":     ErrNoSuchContainer,
+	"running":    ErrRunning,
+	"notrunning": ErrNotRunning,
+	"invalid":    ErrInvalidArgument,
+	"link":       ErrLinkTargetNotRunning,
+}
+
+func decodeMonitorError(msg, logPath string) error {
+	parts := strings.SplitN(msg, " ", 3)
+	if len(parts) != 3 {
+		return fmt.Errorf("the container's monitor exited before the container started (see %s)", logPath)
+	}
+	code, _ := strconv.Atoi(parts[0])
+	var err error = errors.New(parts[2])
+	if sentinel, ok := sentinels[parts[1]]; ok {
+		err = userError(sentinel, "%s", parts[2])
+	}
+	if code != 125 {
+		return &StartError{Code: code, Err: err}
+	}
+	return err
+}
+
+func signalIgnoreTerminal() {
+	// The monitor has its own session and no terminal; these would only come from a stray kill.
+	signal.Ignore(syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGPIPE)
+}
+
+// Signal sends sig to the container's process. With SIGKILL it waits until the container has
+// stopped and was cleaned up, as Docker's kill does.
+func (r *Runtime) Signal(arg string, sig syscall.Signal) (*Container, error) {
+	c, err := r.Get(arg)
+	if err != nil {
+		return nil, err
+	}
+	if !c.State.Running() {
+		return nil, userError(ErrNotRunning, "Container %s is not running", c.ID)
+	}
+	if err := r.signalContainer(c, sig); err != nil {
+		return nil, err
+	}
+	if sig == syscall.SIGKILL {
+		if err := r.waitStopped(c.ID, 10*time.Second); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func (r *Runtime) signalContainer(c *Container, sig syscall.Signal) error {
+	lc, err := libcontainer.Load(r.libcontainerRoot(), c.ID)
+	if errors.Is(err, libcontainer.ErrNotExist) {
+		return nil // already gone; reconcile will record it
+	}
+	if err != nil {
+		return fmt.Errorf("load container %s: %w", c.ID, err)
+	}
+	if err := lc.Signal(sig); err != nil && !errors.Is(err, libcontainer.ErrNotRunning) {
+		return fmt.Errorf("signal container %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// waitStopped waits until the record says the container stopped. The owner normally records it
+// within milliseconds; when the owner is gone, the reconcile inside Get does it instead.
+func (r *Runtime) waitStopped(id string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		c, err := r.load(id)
+		if err != nil || !c.State.Running() {
+			return nil
+		}
+		if !ownerAlive(c.State) {
+			if _, err := r.Get(id); err != nil && !errors.Is(err, ErrNoSuchContainer) {
+				return err
+			}
+			if c, err = r.load(id); err != nil || !c.State.Running() {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("container %s did not stop within %s", c.Name, timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Stop sends SIGTERM, waits up to timeout, then SIGKILL, as `docker stop` does.
+func (r *Runtime) Stop(arg string, timeout time.Duration) error {
+	c, err := r.Get(arg)
+	if err != nil {
+		return err
+	}
+	if !c.State.Running() {
+		return nil
+	}
+	if err := r.signalContainer(c, syscall.SIGTERM); err != nil {
+		return err
+	}
+	if timeout > 0 && r.waitStopped(c.ID, timeout) == nil {
+		if cur, err := r.load(c.ID); err != nil || !cur.State.Running() {
+			return nil
+		}
+	}
+	if err := r.signalContainer(c, syscall.SIGKILL); err != nil {
+		return err
+	}
+	return r.waitStopped(c.ID, 10*time.Second)
+}
+
+// Restart stops the container if it runs and starts it again, detached.
+func (r *Runtime) Restart(arg string, timeout time.Duration) error {
+	if err := r.Stop(arg, timeout); err != nil {
+		return err
+	}
+	_, err := r.StartDetached(arg)
+	return err
+}
+
+// Remove deletes a stopped container, or with force kills a running one first.
+func (r *Runtime) Remove(arg string, force bool) error {
+	c, err := r.Get(arg)
+	if err != nil {
+		return err
+	}
+	if c.State.Running() {
+		if !force {
+			return userError(ErrRunning, "You cannot remove a running container %s. Stop the container before attempting removal or force remove", c.ID)
+		}
+		if err := r.signalContainer(c, syscall.SIGKILL); err != nil {
+			return err
+		}
+		if err := r.waitStopped(c.ID, 10*time.Second); err != nil {
+			return err
+		}
+	}
+	unlock, err := r.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	c, err = r.load(c.ID)
+	if isNotExist(err) {
+		return nil // removed by its own --rm meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	if errs := r.releaseLocked(c); len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	return r.removeDirLocked(c)
+}
+
+// reconcileLocked finds running records whose owner died (a killed monitor or foreground run)
+// and, once their process is gone too, cleans up as a stop would. A container whose process still
+// runs without an owner stays "running"; stop, kill and rm -f still work on it.
+//
+// Preconditions: the lock is held.
+func (r *Runtime) reconcileLocked() error {
+	all, err := r.list()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, c := range all {
+		if !c.State.Running() || ownerAlive(c.State) {
+			continue
+		}
+		if lc, err := libcontainer.Load(r.libcontainerRoot(), c.ID); err == nil {
+			if st, err := lc.Status(); err == nil && st != libcontainer.Stopped {
+				continue
+			}
+		}
+		if err := r.finishLocked(c, 255, "exit status unknown: the process that waited for the container died"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Exec runs an additional process in a running container and returns its exit code.
+func (r *Runtime) Exec(arg string, o ExecOptions, a Attach) (int, error) {
+	c, err := r.Get(arg)
+	if err != nil {
+		return 0, err
+	}
+	if !c.State.Running() {
+		return 0, userError(ErrNotRunning, "Container %s is not running", c.ID)
+	}
+	return r.execIn(c, o, a)
+}
+
+// ExecOptions are the flags of `exec`.
+type ExecOptions struct {
+	Cmd         []string
+	Env         []string
+	WorkingDir  string
+	User        string
+	Tty         bool
+	Interactive bool
+}

@@ -1,0 +1,34 @@
+package runtime
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// lock takes the root's lock file. Every state change holds it, so that two minilink processes
+// never choose the same name or address, and never edit one file at the same time. It is an flock,
+// so the kernel releases it when a holder dies.
+func (r *Runtime) lock() (unlock func(), err error) {
+	path := filepath.Join(r.Root, "minilink.lock")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock %s: %w", path, err)
+	}
+	for {
+		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return func() { f.Close() }, nil
+}
+
+// Lock takes the root's lock for a change made outside this package (image import and removal).
+func (r *Runtime) Lock() (unlock func(), err error) { return r.lock() }

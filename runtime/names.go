@@ -1,0 +1,91 @@
+package runtime
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"regexp"
+)
+
+// validName is Docker's rule for container names.
+var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
+
+// ValidateName checks a name given with --name or rename (without its optional leading "/").
+func ValidateName(name string) error {
+	if !validName.MatchString(name) {
+		return userError(ErrInvalidArgument, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
+	}
+	return nil
+}
+
+// NewID returns a fresh 64-hex-digit container ID. Like Docker, it never returns an all-digit ID,
+// which would be ambiguous with a number on the command line.
+func NewID() string {
+	for {
+		var b [32]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			panic(err) // crypto/rand never fails on Linux
+		}
+		id := hex.EncodeToString(b[:])
+		for _, c := range id[:12] {
+			if c > '9' {
+				return id
+			}
+		}
+	}
+}
+
+// ShortID is the 12-digit form shown by ps and used as the default hostname.
+func ShortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// Lists for generated names, in the spirit of Docker's adjective_surname names: notable people
+// of computing and networking.
+var (
+	nameAdjectives = []string{
+		"admiring", "agitated", "amazing", "angry", "awesome", "blissful", "bold", "brave", "busy",
+		"charming", "clever", "cool", "dazzling", "determined", "eager", "ecstatic", "elegant", "epic",
+		"festive", "focused", "friendly", "funny", "gallant", "gifted", "goofy", "gracious", "happy",
+		"hopeful", "hungry", "inspiring", "jolly", "keen", "kind", "laughing", "loving", "lucid",
+		"magical", "modest", "musing", "nice", "nifty", "optimistic", "peaceful", "pedantic", "quirky",
+		"quizzical", "relaxed", "reverent", "romantic", "serene", "sharp", "silly", "sleepy", "stoic",
+		"strange", "sweet", "tender", "thirsty", "trusting", "upbeat", "vibrant", "vigilant", "wizardly",
+		"wonderful", "xenodochial", "youthful", "zealous", "zen",
+	}
+	nameSurnames = []string{
+		"allen", "babbage", "backus", "baran", "bell", "berners_lee", "borg", "cerf", "clarke", "conway",
+		"corbato", "davies", "dijkstra", "engelbart", "estrin", "hamilton", "hopper", "joy", "kahn",
+		"kay", "kernighan", "kleinrock", "knuth", "lamport", "lampson", "liskov", "lovelace", "mccarthy",
+		"metcalfe", "mockapetris", "moore", "neumann", "noyce", "perlman", "pike", "postel", "ritchie",
+		"shannon", "sutherland", "tanenbaum", "thompson", "torvalds", "turing", "wilkes", "wirth", "wozniak",
+	}
+)
+
+// RandomName returns a name such as "focused_perlman". taken reports names already in use; after
+// a few collisions a digit is appended, as Docker does.
+func RandomName(taken func(string) bool) string {
+	for try := 0; ; try++ {
+		name := pick(nameAdjectives) + "_" + pick(nameSurnames)
+		if try >= 10 {
+			name += fmt.Sprint(pickN(10))
+		}
+		if !taken(name) {
+			return name
+		}
+	}
+}
+
+func pick(list []string) string { return list[pickN(len(list))] }
+
+func pickN(n int) int {
+	v, err := rand.Int(rand.Reader, big.NewInt(int64(n)))
+	if err != nil {
+		panic(err)
+	}
+	return int(v.Int64())
+}

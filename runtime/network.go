@@ -1,0 +1,115 @@
+package runtime
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/minilink/minilink/bridge"
+)
+
+// NetworkView is `network inspect`: the bridge's settings and the containers on it.
+type NetworkView struct {
+	Name       string                   `json:"Name"`
+	Driver     string                   `json:"Driver"`
+	Bridge     string                   `json:"Bridge"`
+	Subnet     string                   `json:"Subnet"`
+	Gateway    string                   `json:"Gateway"`
+	ICC        bool                     `json:"ICC"`
+	Containers map[string]NetworkMember `json:"Containers"`
+}
+
+// NetworkMember is one running container on the bridge.
+type NetworkMember struct {
+	Name        string `json:"Name"`
+	IPv4Address string `json:"IPv4Address"`
+	MacAddress  string `json:"MacAddress"`
+	HostVeth    string `json:"HostVeth"`
+}
+
+// NetworkInspect describes the bridge network.
+func (r *Runtime) NetworkInspect() (NetworkView, error) {
+	unlock, err := r.lock()
+	if err != nil {
+		return NetworkView{}, err
+	}
+	defer unlock()
+	if err := r.reconcileLocked(); err != nil {
+		return NetworkView{}, err
+	}
+	s, err := bridge.LoadSettings(r.Root)
+	if err != nil {
+		return NetworkView{}, err
+	}
+	all, err := r.list()
+	if err != nil {
+		return NetworkView{}, err
+	}
+	v := NetworkView{Name: "bridge", Driver: "bridge", Bridge: s.Bridge, Subnet: s.Subnet, Gateway: s.Gateway, ICC: s.ICC,
+		Containers: map[string]NetworkMember{}}
+	for _, c := range all {
+		if c.State.Running() && c.Network.IPAddress != "" {
+			v.Containers[c.ID] = NetworkMember{
+				Name:        c.Name,
+				IPv4Address: fmt.Sprintf("%s/%d", c.Network.IPAddress, c.Network.IPPrefixLen),
+				MacAddress:  c.Network.MacAddress,
+				HostVeth:    c.Network.HostVeth,
+			}
+		}
+	}
+	return v, nil
+}
+
+// NetworkSet changes the persisted bridge settings and applies them to the kernel at once. A nil
+// icc or empty subnet leaves that setting as it is. The subnet cannot change while containers run
+// on the bridge, since their addresses come from it.
+func (r *Runtime) NetworkSet(icc *bool, subnet string) (bridge.Settings, error) {
+	unlock, err := r.lock()
+	if err != nil {
+		return bridge.Settings{}, err
+	}
+	defer unlock()
+	if err := r.reconcileLocked(); err != nil {
+		return bridge.Settings{}, err
+	}
+	old, err := bridge.LoadSettings(r.Root)
+	if err != nil {
+		return bridge.Settings{}, err
+	}
+	s := old
+	if icc != nil {
+		s.ICC = *icc
+	}
+	if subnet != "" && subnet != old.Subnet {
+		ip, n, err := net.ParseCIDR(subnet)
+		if err != nil || ip.To4() == nil {
+			return old, userError(ErrInvalidArgument, "invalid subnet %s: an IPv4 CIDR such as 172.18.0.0/16 is expected", subnet)
+		}
+		if ones, _ := n.Mask.Size(); ones > 30 {
+			return old, userError(ErrInvalidArgument, "invalid subnet %s: too small for a gateway and a container", subnet)
+		}
+		all, err := r.list()
+		if err != nil {
+			return old, err
+		}
+		for _, c := range all {
+			if c.State.Running() && c.Network.IPAddress != "" {
+				return old, userError(ErrRunning, "cannot change network settings while containers are running")
+			}
+		}
+		gw := make(net.IP, 4)
+		copy(gw, n.IP.To4())
+		gw[3]++
+		s.Subnet, s.Gateway = n.String(), gw.String()
+		// The old bridge holds the old gateway address and the base rules name the old subnet.
+		if err := bridge.Remove(old); err != nil {
+			return old, err
+		}
+	}
+	if err := bridge.Ensure(s); err != nil {
+		return old, err
+	}
+	if err := bridge.SaveSettings(r.Root, s); err != nil {
+		return old, err
+	}
+	return s, nil
+}

@@ -1,0 +1,47 @@
+package runtime
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ParseExpose expands an --expose value ("6379", "6379/tcp", "8000-8002/udp") into port keys
+// such as "6379/tcp".
+func ParseExpose(value string) ([]string, error) {
+	bad := func() error {
+		return userError(ErrInvalidArgument, "invalid range format for --expose: %s", value)
+	}
+	portPart, proto, hasProto := strings.Cut(value, "/")
+	if !hasProto {
+		proto = "tcp"
+	}
+	proto = strings.ToLower(proto)
+	if proto != "tcp" && proto != "udp" && proto != "sctp" {
+		return nil, userError(ErrInvalidArgument, "invalid proto: %s", proto)
+	}
+	lo, hi, isRange := strings.Cut(portPart, "-")
+	first, err := parsePort(lo)
+	if err != nil {
+		return nil, bad()
+	}
+	last := first
+	if isRange {
+		if last, err = parsePort(hi); err != nil || last < first {
+			return nil, bad()
+		}
+	}
+	var keys []string
+	for p := first; p <= last; p++ {
+		keys = append(keys, strconv.Itoa(p)+"/"+proto)
+	}
+	return keys, nil
+}
+
+func parsePort(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 65535 {
+		return 0, fmt.Errorf("invalid port %q", s)
+	}
+	return n, nil
+}

@@ -1,0 +1,182 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Container states, as Docker names them.
+const (
+	StatusCreated = "created"
+	StatusRunning = "running"
+	StatusExited  = "exited"
+)
+
+// Container is the persisted record of one container. Field names follow Docker's inspect output
+// where one exists, so that inspect can show it with little translation.
+type Container struct {
+	ID         string     `json:"Id"`
+	Name       string     `json:"Name"` // without the leading "/"
+	Created    time.Time  `json:"Created"`
+	Image      string     `json:"Image"` // as the user named it, e.g. "busybox"
+	ImageID    string     `json:"ImageID"`
+	Path       string     `json:"Path"`
+	Args       []string   `json:"Args"`
+	Config     Config     `json:"Config"`
+	HostConfig HostConfig `json:"HostConfig"`
+	State      State      `json:"State"`
+	Network    Network    `json:"Network"`
+}
+
+// Config is what the container runs: the image config merged with the user's flags.
+type Config struct {
+	Hostname     string              `json:"Hostname"`
+	Domainname   string              `json:"Domainname"`
+	User         string              `json:"User"`
+	Env          []string            `json:"Env"`
+	Cmd          []string            `json:"Cmd"`
+	Entrypoint   []string            `json:"Entrypoint"`
+	WorkingDir   string              `json:"WorkingDir"`
+	ExposedPorts map[string]struct{} `json:"ExposedPorts,omitempty"`
+	Tty          bool                `json:"Tty"`
+	OpenStdin    bool                `json:"OpenStdin"`
+	Image        string              `json:"Image"`
+}
+
+// HostConfig holds the settings that are about the host rather than the image.
+type HostConfig struct {
+	NetworkMode string `json:"NetworkMode"` // "bridge", "none", "host" or "container:<id>"
+	AutoRemove  bool   `json:"AutoRemove"`
+}
+
+// State is the container's lifecycle state.
+type State struct {
+	Status     string    `json:"Status"`
+	Pid        int       `json:"Pid"`
+	ExitCode   int       `json:"ExitCode"`
+	Error      string    `json:"Error"`
+	StartedAt  time.Time `json:"StartedAt"`
+	FinishedAt time.Time `json:"FinishedAt"`
+	// OwnerPid is the process that waits for the container (the monitor, or a foreground run);
+	// OwnerStart is its start time in clock ticks, so that a recycled pid is not mistaken for it.
+	OwnerPid   int    `json:"OwnerPid,omitempty"`
+	OwnerStart uint64 `json:"OwnerStart,omitempty"`
+}
+
+// Running reports whether the container's process is alive (as far as the record knows).
+func (s State) Running() bool { return s.Status == StatusRunning }
+
+// Network is what the bridge gave a running container.
+type Network struct {
+	IPAddress   string `json:"IPAddress"`
+	IPPrefixLen int    `json:"IPPrefixLen"`
+	Gateway     string `json:"Gateway"`
+	MacAddress  string `json:"MacAddress"`
+	HostVeth    string `json:"HostVeth"`
+}
+
+func (r *Runtime) containerDir(id string) string { return filepath.Join(r.Root, "containers", id) }
+
+func (r *Runtime) recordPath(id string) string {
+	return filepath.Join(r.containerDir(id), "container.json")
+}
+
+// save writes the record atomically, so that a crash leaves either the old or the new record.
+func (r *Runtime) save(c *Container) error {
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode container %s: %w", c.ID, err)
+	}
+	return writeFileAtomic(r.recordPath(c.ID), append(data, '\n'), 0o600)
+}
+
+func (r *Runtime) load(id string) (*Container, error) {
+	path := r.recordPath(id)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read container record: %w", err)
+	}
+	c := &Container{}
+	if err := json.Unmarshal(data, c); err != nil {
+		return nil, fmt.Errorf("corrupted container record %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// list returns every container, newest first (ps order).
+func (r *Runtime) list() ([]*Container, error) {
+	entries, err := os.ReadDir(filepath.Join(r.Root, "containers"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	var out []*Container
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		c, err := r.load(e.Name())
+		if errors.Is(err, os.ErrNotExist) {
+			continue // a directory being created or removed right now
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
+	return out, nil
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames it over path.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op once renamed
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeFileInPlace truncates and rewrites path without changing its inode: the file is
+// bind-mounted into a running container, and a rename would leave the container on the old inode.
+func writeFileInPlace(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

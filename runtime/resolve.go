@@ -1,0 +1,43 @@
+package runtime
+
+import "strings"
+
+// resolve finds a container the way Docker does: an exact full ID, then an exact name (with or
+// without the leading "/"), then a unique ID prefix.
+func resolve(all []*Container, arg string) (*Container, error) {
+	for _, c := range all {
+		if c.ID == arg {
+			return c, nil
+		}
+	}
+	name := strings.TrimPrefix(arg, "/")
+	for _, c := range all {
+		if c.Name == name {
+			return c, nil
+		}
+	}
+	var found *Container
+	if arg != "" && isHex(arg) {
+		for _, c := range all {
+			if strings.HasPrefix(c.ID, arg) {
+				if found != nil {
+					return nil, userError(ErrInvalidArgument, "multiple IDs found with provided prefix: %s", arg)
+				}
+				found = c
+			}
+		}
+	}
+	if found == nil {
+		return nil, userError(ErrNoSuchContainer, "No such container: %s", arg)
+	}
+	return found, nil
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}

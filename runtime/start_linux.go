@@ -1,0 +1,432 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/containerd/console"
+	"github.com/cyphar/filepath-securejoin"
+	"github.com/opencontainers/runc/libcontainer"
+	"github.com/opencontainers/runc/libcontainer/utils"
+	"golang.org/x/sys/unix"
+
+	"github.com/minilink/minilink/bridge"
+	"github.com/minilink/minilink/rootfs"
+)
+
+// session is a container that this process started and must wait for.
+type session struct {
+	c    *Container
+	lc   *libcontainer.Container
+	proc *libcontainer.Process
+	pty  console.Console // the pty master, with -t
+	log  *jsonLog
+}
+
+// stdio says where a started container's standard streams go. Nil writers mean the container's
+// log only (detached); Stdin nil means /dev/null.
+type stdio struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+// launchLocked starts c: it mounts the root filesystem, gives the container its network and its
+// /etc files, creates the libcontainer container, and lets the process run once everything is in
+// place (libcontainer's Start, then the network, then Exec, so the program never sees a
+// half-configured network). On failure everything made is undone and c is left stopped.
+//
+// Preconditions: the lock is held; c is not running.
+func (r *Runtime) launchLocked(c *Container, streams stdio) (_ *session, err error) {
+	dir := r.containerDir(c.ID)
+	// s is what this start made so far; the deferred cleanup reads it after a failed return.
+	s := &session{c: c}
+	defer func() {
+		if err != nil {
+			r.releaseLocked(c)
+			if s.log != nil {
+				s.log.Close()
+			}
+			if s.pty != nil {
+				s.pty.Close()
+			}
+			c.State.Status = pick2(c.State.StartedAt.IsZero(), StatusCreated, StatusExited)
+			c.State.Error = err.Error()
+			_ = r.save(c)
+		}
+	}()
+
+	img, err := r.Images.Lookup(c.ImageID)
+	if err != nil {
+		return nil, fmt.Errorf("image of container %s: %w", c.Name, err)
+	}
+	rootfsPath, err := rootfs.MountContainer(r.Images.LayerDirs(img), dir)
+	if err != nil {
+		return nil, fmt.Errorf("mount root filesystem: %w", err)
+	}
+	user, err := rootfs.LookupUser(rootfsPath, c.Config.User)
+	if err != nil {
+		return nil, userError(ErrInvalidArgument, "%s", err)
+	}
+	cwd := c.Config.WorkingDir
+	if cwd == "" {
+		cwd = "/"
+	}
+	if err := mkdirInRoot(rootfsPath, cwd); err != nil {
+		return nil, err
+	}
+
+	netMode, err := r.prepareNetworkLocked(c)
+	if err != nil {
+		return nil, err
+	}
+	etcDir := dir
+	if netMode.owner != nil {
+		etcDir = r.containerDir(netMode.owner.ID)
+	} else if err := r.writeEtcFiles(c); err != nil {
+		return nil, err
+	}
+
+	cfg := libcontainerConfig(c, rootfsPath, etcDir, netMode.setup)
+	if old, err := libcontainer.Load(r.libcontainerRoot(), c.ID); err == nil {
+		_ = old.Destroy() // left by a crash; Create refuses an existing ID
+	}
+	s.lc, err = libcontainer.Create(r.libcontainerRoot(), c.ID, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create container: %w", err)
+	}
+
+	s.log, err = openJSONLog(r.logPath(c.ID))
+	if err != nil {
+		return nil, err
+	}
+	s.proc = &libcontainer.Process{
+		Args:             append([]string{c.Path}, c.Args...),
+		Env:              ProcessEnv(c.Config.Hostname, c.Config.Tty, nil, c.Config.Env, nil, user.Home),
+		Cwd:              cwd,
+		UID:              user.UID,
+		GID:              user.GID,
+		AdditionalGroups: user.AdditionalGroups,
+		Init:             true,
+	}
+	var consoleSock *os.File
+	if c.Config.Tty {
+		var child *os.File
+		consoleSock, child, err = utils.NewSockPair("console")
+		if err != nil {
+			return nil, fmt.Errorf("console socket: %w", err)
+		}
+		defer consoleSock.Close()
+		defer child.Close()
+		s.proc.ConsoleSocket = child
+		if cur, cerr := console.ConsoleFromFile(os.Stdin); cerr == nil && streams.Stdin != nil {
+			if size, serr := cur.Size(); serr == nil {
+				s.proc.ConsoleWidth, s.proc.ConsoleHeight = size.Width, size.Height
+			}
+		}
+	} else {
+		s.proc.Stdin = streams.Stdin
+		s.proc.Stdout = teeWriter(streams.Stdout, s.log.stream("stdout"))
+		s.proc.Stderr = teeWriter(streams.Stderr, s.log.stream("stderr"))
+	}
+
+	if err := s.lc.Start(s.proc); err != nil {
+		return nil, classifyStartError(err)
+	}
+	pid, err := s.proc.Pid()
+	if err != nil {
+		return nil, fmt.Errorf("container pid: %w", err)
+	}
+	if netMode.bridge != nil {
+		veth, err := bridge.Attach(*netMode.bridge, fmt.Sprintf("/proc/%d/ns/net", pid), net.ParseIP(c.Network.IPAddress))
+		if err != nil {
+			return nil, fmt.Errorf("attach to bridge: %w", err)
+		}
+		c.Network.HostVeth = veth
+	}
+	if consoleSock != nil {
+		if s.pty, err = receiveConsole(consoleSock); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.lc.Exec(); err != nil {
+		return nil, classifyStartError(err)
+	}
+
+	self := os.Getpid()
+	selfStart, err := procStartTime(self)
+	if err != nil {
+		return nil, fmt.Errorf("read own start time: %w", err)
+	}
+	c.State = State{
+		Status:     StatusRunning,
+		Pid:        pid,
+		StartedAt:  time.Now().UTC(),
+		OwnerPid:   self,
+		OwnerStart: selfStart,
+	}
+	if err := r.save(c); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func pick2(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
+}
+
+// teeWriter sends output to the attached stream (if any) and to the log.
+func teeWriter(attached, log io.Writer) io.Writer {
+	if attached == nil {
+		return log
+	}
+	return io.MultiWriter(attached, log)
+}
+
+// classifyStartError maps failures to exec the container's program to Docker's exit codes: 127
+// when the program does not exist, 126 when it cannot be executed.
+func classifyStartError(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "executable file not found"), strings.Contains(msg, "no such file or directory"):
+		return &StartError{Code: 127, Err: err}
+	case strings.Contains(msg, "permission denied"):
+		return &StartError{Code: 126, Err: err}
+	}
+	return fmt.Errorf("start container: %w", err)
+}
+
+// StartError is a failure to run the container's program, with the exit code Docker uses for it.
+type StartError struct {
+	Code int
+	Err  error
+}
+
+func (e *StartError) Error() string { return e.Err.Error() }
+func (e *StartError) Unwrap() error { return e.Err }
+
+func mkdirInRoot(root, dir string) error {
+	path, err := securejoin.SecureJoin(root, dir)
+	if err != nil {
+		return fmt.Errorf("working directory %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		return fmt.Errorf("working directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// receiveConsole takes the pty master that the container's init sends over the console socket.
+func receiveConsole(sock *os.File) (console.Console, error) {
+	f, err := recvFile(sock)
+	if err != nil {
+		return nil, fmt.Errorf("receive console: %w", err)
+	}
+	con, err := console.ConsoleFromFile(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("receive console: %w", err)
+	}
+	// The host terminal translates newlines already; doing it twice would print "\r\r\n".
+	if err := console.ClearONLCR(con.Fd()); err != nil {
+		con.Close()
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	return con, nil
+}
+
+// networkPlan is what launchLocked needs to give a container its network.
+type networkPlan struct {
+	setup  netSetup
+	bridge *bridge.Settings // for bridge mode: the settings the veth attaches with
+	owner  *Container       // for container:X mode: X
+}
+
+// prepareNetworkLocked allocates the container's address (bridge mode) or finds the namespace it
+// joins, and records the result in c.Network.
+func (r *Runtime) prepareNetworkLocked(c *Container) (networkPlan, error) {
+	mode := c.HostConfig.NetworkMode
+	switch {
+	case mode == "host":
+		return networkPlan{setup: netSetup{share: true}}, nil
+	case mode == "none":
+		return networkPlan{}, nil
+	case strings.HasPrefix(mode, "container:"):
+		owner, err := r.load(strings.TrimPrefix(mode, "container:"))
+		if err != nil {
+			return networkPlan{}, userError(ErrNoSuchContainer, "No such container: %s", strings.TrimPrefix(mode, "container:"))
+		}
+		if !owner.State.Running() {
+			return networkPlan{}, userError(ErrNotRunning, "cannot join network of a non running container: %s", owner.Name)
+		}
+		return networkPlan{setup: netSetup{joinNS: fmt.Sprintf("/proc/%d/ns/net", owner.State.Pid)}, owner: owner}, nil
+	}
+	settings, err := bridge.LoadSettings(r.Root)
+	if err != nil {
+		return networkPlan{}, err
+	}
+	if err := bridge.Ensure(settings); err != nil {
+		return networkPlan{}, err
+	}
+	_, subnet, err := net.ParseCIDR(settings.Subnet)
+	if err != nil {
+		return networkPlan{}, fmt.Errorf("network settings: %w", err)
+	}
+	all, err := r.list()
+	if err != nil {
+		return networkPlan{}, err
+	}
+	var used []net.IP
+	for _, other := range all {
+		if other.ID != c.ID && other.Network.IPAddress != "" {
+			used = append(used, net.ParseIP(other.Network.IPAddress))
+		}
+	}
+	ip, err := bridge.AllocateIP(subnet, net.ParseIP(settings.Gateway), used)
+	if err != nil {
+		return networkPlan{}, err
+	}
+	ones, _ := subnet.Mask.Size()
+	c.Network = Network{
+		IPAddress:   ip.String(),
+		IPPrefixLen: ones,
+		Gateway:     settings.Gateway,
+		MacAddress:  bridge.MAC(ip).String(),
+	}
+	// Persist the address at once, so that a crash before the container runs still shows who
+	// holds it, and the next reconcile releases it.
+	if err := r.save(c); err != nil {
+		return networkPlan{}, err
+	}
+	return networkPlan{bridge: &settings}, nil
+}
+
+// writeEtcFiles writes the container's hosts, hostname and resolv.conf in place.
+func (r *Runtime) writeEtcFiles(c *Container) error {
+	dir := r.containerDir(c.ID)
+	var hosts []byte
+	switch c.HostConfig.NetworkMode {
+	case "host":
+		data, err := os.ReadFile("/etc/hosts")
+		if err != nil && !isNotExist(err) {
+			return fmt.Errorf("read host's /etc/hosts: %w", err)
+		}
+		hosts = data
+	default:
+		hosts = RenderHosts(nil, c.Network.IPAddress, c.Config.Hostname)
+	}
+	hostResolv, err := os.ReadFile("/etc/resolv.conf")
+	if err != nil && !isNotExist(err) {
+		return fmt.Errorf("read host's /etc/resolv.conf: %w", err)
+	}
+	if onlyStubResolver(hostResolv) {
+		if upstream, err := os.ReadFile("/run/systemd/resolve/resolv.conf"); err == nil {
+			hostResolv = upstream
+		}
+	}
+	files := map[string][]byte{
+		"hosts":       hosts,
+		"hostname":    RenderHostname(c.Config.Hostname),
+		"resolv.conf": RenderResolvConf(hostResolv),
+	}
+	for name, data := range files {
+		if err := writeFileInPlace(filepath.Join(dir, name), data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// releaseLocked undoes everything a start made, in reverse: the process (killed if still alive),
+// libcontainer's state and cgroup, the veth, the address and the root filesystem mount. Every
+// step is idempotent, so a stop, a remove and a reconcile after a crash can all run it.
+//
+// Preconditions: the lock is held.
+func (r *Runtime) releaseLocked(c *Container) []error {
+	var errs []error
+	if lc, err := libcontainer.Load(r.libcontainerRoot(), c.ID); err == nil {
+		if st, err := lc.Status(); err == nil && st != libcontainer.Stopped {
+			_ = lc.Signal(syscall.SIGKILL)
+			waitLibcontainerStopped(lc, 5*time.Second)
+		}
+		if err := lc.Destroy(); err != nil {
+			errs = append(errs, fmt.Errorf("destroy container %s: %w", c.ID, err))
+		}
+	} else if !errors.Is(err, libcontainer.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("load container %s: %w", c.ID, err))
+	}
+	if c.Network.HostVeth != "" {
+		if err := bridge.Detach(c.Network.HostVeth); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	c.Network = Network{}
+	if err := rootfs.UnmountContainer(r.containerDir(c.ID)); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
+}
+
+func waitLibcontainerStopped(lc *libcontainer.Container, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if st, err := lc.Status(); err != nil || st == libcontainer.Stopped {
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return false
+}
+
+// finishLocked records that c's process exited with code and releases what it held. A container
+// run with --rm is removed.
+//
+// Preconditions: the lock is held.
+func (r *Runtime) finishLocked(c *Container, code int, reason string) error {
+	errs := r.releaseLocked(c)
+	c.State.Status = StatusExited
+	c.State.ExitCode = code
+	c.State.Error = reason
+	c.State.Pid = 0
+	c.State.OwnerPid, c.State.OwnerStart = 0, 0
+	c.State.FinishedAt = time.Now().UTC()
+	if c.HostConfig.AutoRemove && len(errs) == 0 {
+		return r.removeDirLocked(c)
+	}
+	if err := r.save(c); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// removeDirLocked deletes the container's directory, once its root filesystem is unmounted: a
+// recursive delete through a mounted overlay would reach into the image.
+func (r *Runtime) removeDirLocked(c *Container) error {
+	if err := rootfs.UnmountContainer(r.containerDir(c.ID)); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(r.containerDir(c.ID)); err != nil {
+		return fmt.Errorf("remove container %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// exitCode turns a wait status into Docker's exit code: the status, or 128+signal.
+func exitCode(ps *os.ProcessState) int {
+	if ps == nil {
+		return 255
+	}
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok {
+		return utils.ExitStatus(unix.WaitStatus(ws))
+	}
+	return ps.ExitCode()
+}
