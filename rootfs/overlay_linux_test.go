@@ -1,6 +1,8 @@
 package rootfs
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -79,7 +81,7 @@ func TestMountContainer(t *testing.T) {
 			if typ, _ := mountType(root); typ != "" {
 				t.Errorf("still mounted (%s) after one unmount: second mount was stacked", typ)
 			}
-			if _, err := os.Stat(filepath.Join(root, "new")); !os.IsNotExist(err) {
+			if _, err := os.Stat(filepath.Join(root, "new")); !errors.Is(err, fs.ErrNotExist) {
 				t.Errorf("merged view still visible after unmount: %v", err)
 			}
 			if err := UnmountContainer(dir); err != nil {

@@ -261,9 +261,9 @@ func (s *Store) Lookup(ref string) (*Image, error) {
 	return s.image(hexID, repos)
 }
 
-// resolve finds the image ref names. byID tells whether ref was an ID rather than a tag, which
-// decides what Remove untags.
-func (s *Store) resolve(ref string, repos repositories) (hexID string, byID bool, err error) {
+// resolve returns the hex ID of the image ref names, and whether ref was an ID rather than a tag,
+// which decides what Remove untags.
+func (s *Store) resolve(ref string, repos repositories) (string, bool, error) {
 	notFound := noSuchImageError{ref}
 	if ref == "" {
 		return "", false, notFound
@@ -353,4 +353,23 @@ func (s *Store) LayerDirs(img *Image) []string {
 		dirs = append(dirs, s.layerDir(trimDigest(img.Layers[i])))
 	}
 	return dirs
+}
+
+// Tag is `docker tag SOURCE TARGET`: target (NAME[:TAG]) names the image that source resolves to
+// from now on, moving away from any image it named before.
+func (s *Store) Tag(source, target string) error {
+	tag, err := normalizeRef(target)
+	if err != nil {
+		return err
+	}
+	repos, err := s.loadRepos()
+	if err != nil {
+		return err
+	}
+	hexID, _, err := s.resolve(source, repos)
+	if err != nil {
+		return err
+	}
+	repos[tag] = "sha256:" + hexID
+	return s.saveRepos(repos)
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -205,7 +206,7 @@ func TestImport(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(root, "bin")); err != nil || !fi.ModTime().Equal(testTime) {
 		t.Errorf("bin dir mtime not restored: %v %v", fi.ModTime(), err)
 	}
-	if _, err := os.Lstat(filepath.Join(root, "etc/.wh.gone")); !os.IsNotExist(err) {
+	if _, err := os.Lstat(filepath.Join(root, "etc/.wh.gone")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("whiteout was extracted: %v", err)
 	}
 	if os.Geteuid() == 0 {
@@ -566,8 +567,36 @@ func TestImportCleansStaleTemp(t *testing.T) {
 		t.Fatal(err)
 	}
 	importTar(t, s, "a", nil, entry{name: "f"})
-	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("stale temp dir kept: %v", err)
+	}
+}
+
+func TestTag(t *testing.T) {
+	s := newStore(t)
+	a := importTar(t, s, "busybox", nil, entry{name: "a"})
+	b := importTar(t, s, "other", nil, entry{name: "b"})
+	if err := s.Tag("busybox", "alpine"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Tag(a.ID[7:19], "other"); err != nil { // moves other:latest off b
+		t.Fatal(err)
+	}
+	got, err := s.Lookup("alpine")
+	if err != nil || got.ID != a.ID {
+		t.Fatalf("alpine = %v, %v", got, err)
+	}
+	if want := []string{"alpine:latest", "busybox:latest", "other:latest"}; !reflect.DeepEqual(got.RepoTags, want) {
+		t.Errorf("tags = %v, want %v", got.RepoTags, want)
+	}
+	if old, _ := s.Lookup(b.ID); len(old.RepoTags) != 0 {
+		t.Errorf("moved tag still on old image: %v", old.RepoTags)
+	}
+	if err := s.Tag("nope", "x"); !errors.Is(err, ErrNoSuchImage) {
+		t.Errorf("Tag of a missing image: %v", err)
+	}
+	if err := s.Tag("busybox", "Bad"); err == nil {
+		t.Errorf("Tag to an invalid name succeeded")
 	}
 }
 

@@ -91,6 +91,6 @@ func libcontainerConfig(c *Container, rootfsPath, etcDir string, net netSetup) *
 			Path:      "/minilink/" + c.ID,
 			Resources: &cgroups.Resources{Devices: deviceRules},
 		},
-		Labels:  []string{"minilink.name=" + c.Name},
+		Labels: []string{"minilink.name=" + c.Name},
 	}
 }
