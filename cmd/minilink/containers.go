@@ -176,6 +176,13 @@ func newStartCommand(g *globals) *cobra.Command {
 				}
 				return &runtime.ExitError{Code: code}
 			}
+			if len(args) == 1 {
+				if _, err := rt.StartDetached(args[0]); err != nil {
+					return err
+				}
+				fmt.Println(args[0])
+				return nil
+			}
 			var failed []string
 			for _, arg := range args {
 				if _, err := rt.StartDetached(arg); err != nil {

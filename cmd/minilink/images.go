@@ -190,3 +190,23 @@ func newRmiCommand(g *globals) *cobra.Command {
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "remove an image referenced by several tags")
 	return cmd
 }
+
+func newTagCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
+		Short: "Give an image another name",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rt, err := g.runtime()
+			if err != nil {
+				return err
+			}
+			unlock, err := rt.Lock()
+			if err != nil {
+				return err
+			}
+			defer unlock()
+			return rt.Images.Tag(args[0], args[1])
+		},
+	}
+}
