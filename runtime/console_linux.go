@@ -56,7 +56,7 @@ func attach(pty console.Console, stdin io.Reader, out io.Writer, proc signaler) 
 	a := &attachment{signals: make(chan os.Signal, 32), restore: func() {}}
 	if pty != nil {
 		if cur, err := console.ConsoleFromFile(os.Stdin); err == nil {
-			if err := cur.SetRaw(); err == nil {
+			if err := makeRaw(cur); err == nil {
 				a.restore = func() { _ = cur.Reset() }
 			}
 			_ = pty.ResizeFrom(cur)
@@ -103,4 +103,19 @@ func (a *attachment) detach() {
 		}
 		a.restore()
 	})
+}
+
+// makeRaw puts the host terminal fully in raw mode, output included, as Docker's CLI does: the
+// container's pty already turns "\n" into "\r\n" (which its log keeps too), so the host terminal
+// must not do it again. containerd's SetRaw leaves output processing on.
+func makeRaw(c console.Console) error {
+	if err := c.SetRaw(); err != nil {
+		return err
+	}
+	t, err := unix.IoctlGetTermios(int(c.Fd()), unix.TCGETS)
+	if err != nil {
+		return err
+	}
+	t.Oflag &^= unix.OPOST
+	return unix.IoctlSetTermios(int(c.Fd()), unix.TCSETS, t)
 }

@@ -236,11 +236,8 @@ func receiveConsole(sock *os.File) (console.Console, error) {
 		f.Close()
 		return nil, fmt.Errorf("receive console: %w", err)
 	}
-	// The host terminal translates newlines already; doing it twice would print "\r\r\n".
-	if err := console.ClearONLCR(con.Fd()); err != nil {
-		con.Close()
-		return nil, fmt.Errorf("console: %w", err)
-	}
+	// ONLCR stays on, as in Docker: the container's "\n" reaches the raw host terminal and the
+	// log as "\r\n".
 	return con, nil
 }
 
