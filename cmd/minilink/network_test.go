@@ -133,4 +133,3 @@ func newRemoteHost(t *testing.T) (netns.NsHandle, net.Listener) {
 	mustAddr(host, "mlremote0", "192.0.2.1/24")
 	return remote, listener
 }
-
