@@ -59,24 +59,28 @@ func lookupEnv(env []string, key string) (string, bool) {
 	return "", false
 }
 
-// ConfigEnv is a container's .Config.Env: the -e entries in order, then each image entry whose key
-// no -e entry sets. A bare "-e KEY" takes KEY's value from lookup (the CLI's environment) and is
-// dropped when that has none, as Docker does.
+// ConfigEnv is a container's .Config.Env: every -e entry in order, then each image entry whose
+// key no -e entry sets. A bare "-e KEY" takes KEY's value from lookup (the CLI's environment); when
+// that has none it stays "KEY", which hides the image's KEY and removes it from the process
+// environment, as with Docker.
 func ConfigEnv(flagEnv, imageEnv []string, lookup func(string) (string, bool)) []string {
 	var env []string
 	for _, e := range flagEnv {
 		if !strings.Contains(e, "=") {
-			v, ok := lookup(e)
-			if !ok {
-				continue
+			if v, ok := lookup(e); ok {
+				e += "=" + v
 			}
-			e += "=" + v
 		}
-		env = mergeEnv(env, []string{e})
+		env = append(env, e)
+	}
+	var flagKeys []string
+	for _, e := range env {
+		k, _, _ := strings.Cut(e, "=")
+		flagKeys = append(flagKeys, k)
 	}
 	for _, e := range imageEnv {
 		key, _, _ := strings.Cut(e, "=")
-		if indexEnv(env, key) < 0 {
+		if indexEnv(flagKeys, key) < 0 {
 			env = append(env, e)
 		}
 	}

@@ -39,6 +39,21 @@ need ldd libc-bin
 need tar tar
 ml=$(find_minilink)
 
+# The images a previous run made: a rerun moves their tags to the new imports, and removes them
+# once untagged (unless a container still uses one; then rmi refuses and it stays).
+previous=()
+for name in busybox alpine redis; do
+	previous+=($("$ml" images -q --no-trunc "$name" 2>/dev/null || true))
+done
+remove_replaced() {
+	local id
+	for id in "${previous[@]}"; do
+		if ! "$ml" images --no-trunc --format '{{.ID}} {{.Repository}}' | grep -q "^$id [^<]"; then
+			"$ml" rmi "$id" >/dev/null 2>&1 || true
+		fi
+	done
+}
+
 # The Debian busybox package is dynamically linked; only the static one runs in an image
 # without libc.
 busybox_bin=$(readlink -f "$(command -v busybox)")
@@ -174,3 +189,4 @@ import_image "$rd" redis \
 	'EXPOSE 6379' \
 	'CMD ["redis-server","--protected-mode","no"]'
 echo "redis:latest $IMPORTED_ID"
+remove_replaced

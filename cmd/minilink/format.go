@@ -70,18 +70,24 @@ func humanSize(n int64) string {
 // templateFuncs are the functions Docker offers in --format templates.
 var templateFuncs = template.FuncMap{
 	"json": func(v any) (string, error) {
-		b, err := json.Marshal(v)
-		return string(b), err
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			return "", err
+		}
+		return strings.TrimSuffix(b.String(), "\n"), nil
 	},
 	"join":  strings.Join,
 	"split": strings.Split,
 	"upper": strings.ToUpper,
 	"lower": strings.ToLower,
 	"title": func(s string) string {
-		if s == "" {
-			return s
+		words := strings.Fields(s)
+		for i, w := range words {
+			words[i] = strings.ToUpper(w[:1]) + w[1:]
 		}
-		return strings.ToUpper(s[:1]) + s[1:]
+		return strings.Join(words, " ")
 	},
 	"truncate": func(s string, n int) string {
 		if len(s) > n {
@@ -90,6 +96,9 @@ var templateFuncs = template.FuncMap{
 		return s
 	},
 	"pad": func(s string, before, after int) string {
+		if s == "" {
+			return s
+		}
 		return strings.Repeat(" ", before) + s + strings.Repeat(" ", after)
 	},
 }
@@ -97,6 +106,7 @@ var templateFuncs = template.FuncMap{
 // parseFormat compiles a --format template. Docker users write "table {{.ID}}\t{{.Names}}" for a
 // table with headers and "{{.ID}}" for raw lines; the "\t" they type is a real tab.
 func parseFormat(format string) (tmpl *template.Template, table bool, err error) {
+	format = strings.TrimSpace(format)
 	if rest, ok := strings.CutPrefix(format, "table"); ok {
 		format, table = strings.TrimLeft(rest, " "), true
 	}

@@ -164,7 +164,6 @@ func TestParseFormatError(t *testing.T) {
 // functions are docker/cli's templates.basicFunctions: json does not escape HTML, title is
 // strings.Title, pad leaves an empty string empty.
 func TestParseFormatAsDockerCLI(t *testing.T) {
-	t.Skip("BUG: parseFormat keeps trailing spaces, json escapes <>&, title capitalizes only the first word, pad pads empty strings; docker/cli does none of these")
 	row := fmtRow{ID: "38f2e2bedd94", Names: "web", Image: "busybox"}
 	tests := []struct{ format, want string }{
 		{"{{.ID}} ", "38f2e2bedd94"},
@@ -252,7 +251,6 @@ func TestPsRowCommand(t *testing.T) {
 // Docker's daemon builds the list's Command by putting each argument that contains a space in
 // single quotes (daemon/list.go), so `run busybox sh -c "sleep 100"` shows "sh -c 'sleep 100'".
 func TestPsRowCommandQuotesArgsWithSpacesAsDocker(t *testing.T) {
-	t.Skip("BUG: psRow.Command joins arguments without Docker's single quotes around arguments that contain a space")
 	tests := []struct {
 		path    string
 		args    []string

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"text/template"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -238,9 +239,9 @@ func printInspect(views []any, format string) error {
 		fmt.Println(string(b))
 		return nil
 	}
-	tmpl, _, err := parseFormat(format)
+	tmpl, err := template.New("format").Funcs(templateFuncs).Parse(format)
 	if err != nil {
-		return err
+		return fmt.Errorf("template parsing error: %w", err)
 	}
 	for _, v := range views {
 		b, err := json.Marshal(v)

@@ -293,3 +293,19 @@ func TestConcurrentRunsGetDistinctAddresses(t *testing.T) {
 		ips[ip], names[name] = true, true
 	}
 }
+
+// TestDemo runs the walkthrough of `sudo make demo` unattended, as CI would.
+func TestDemo(t *testing.T) {
+	needKernel(t)
+	cmd := exec.Command("../../scripts/demo.sh")
+	cmd.Env = append(cmd.Environ(), "MINILINK="+binary, "MINILINK_ROOT="+testRoot)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("demo failed: %v\n%s", err, out)
+	}
+	for _, want := range []string{"$ minilink run -d --name demo-web busybox httpd -f -p 80\n", "HTTP/1.1 404 Not Found", "exit code 137\n", "\ndone\n"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -29,7 +29,15 @@ func (r psRow) ID() string {
 }
 func (r psRow) Image() string { return r.c.Image }
 func (r psRow) Command() string {
-	cmd := strings.Join(append([]string{r.c.Path}, r.c.Args...), " ")
+	// Docker quotes arguments with spaces so that `sh -c 'sleep 100'` reads back as typed.
+	words := []string{r.c.Path}
+	for _, a := range r.c.Args {
+		if strings.Contains(a, " ") {
+			a = "'" + a + "'"
+		}
+		words = append(words, a)
+	}
+	cmd := strings.Join(words, " ")
 	if !r.noTrunc {
 		cmd = ellipsis(cmd, 20)
 	}
