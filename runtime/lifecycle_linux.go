@@ -364,6 +364,13 @@ func (r *Runtime) reconcileLocked() error {
 	}
 	var errs []error
 	for _, c := range all {
+		if c.State.Starting && !c.State.Running() {
+			// A start that crashed half-way: undo what it made, keep the container.
+			c.State.Starting = false
+			errs = append(errs, r.releaseLocked(c)...)
+			errs = append(errs, r.save(c))
+			continue
+		}
 		if !c.State.Running() || ownerAlive(c.State) {
 			continue
 		}

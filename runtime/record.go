@@ -67,6 +67,9 @@ type State struct {
 	// OwnerStart is its start time in clock ticks, so that a recycled pid is not mistaken for it.
 	OwnerPid   int    `json:"OwnerPid,omitempty"`
 	OwnerStart uint64 `json:"OwnerStart,omitempty"`
+	// Starting is set while a start is making kernel objects (mount, address, veth). A record
+	// found with it set and no running process is left over from a crash, and is cleaned up.
+	Starting bool `json:"Starting,omitempty"`
 }
 
 // Running reports whether the container's process is alive (as far as the record knows).

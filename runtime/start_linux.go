@@ -58,9 +58,14 @@ func (r *Runtime) launchLocked(c *Container, streams stdio) (_ *session, err err
 			}
 			c.State.Status = pick2(c.State.StartedAt.IsZero(), StatusCreated, StatusExited)
 			c.State.Error = err.Error()
+			c.State.Starting = false
 			_ = r.save(c)
 		}
 	}()
+	c.State.Starting = true
+	if err := r.save(c); err != nil {
+		return nil, err
+	}
 
 	img, err := r.Images.Lookup(c.ImageID)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -52,7 +53,12 @@ func TestIsolation(t *testing.T) {
 		if echo 1 >/proc/sys/net/ipv4/ip_forward 2>/dev/null; then echo procsys=writable; else echo procsys=readonly; fi
 		echo devices=$(ls /dev | tr '\n' ' ')
 		grep -E '^Cap(Eff|Bnd)' /proc/self/status
+		[ -e /proc/kcore ] && echo kcore=$(wc -c </proc/kcore) || true
 	`)
+	// Some kernels have no /proc/kcore; where the host has one, the container sees it masked.
+	if _, err := os.Stat("/proc/kcore"); err == nil && !strings.Contains(out, "kcore=0\n") {
+		t.Errorf("/proc/kcore not masked:\n%s", out)
+	}
 	for _, want := range []string{
 		"pid=1\n",
 		"net=eth0 lo\n",
