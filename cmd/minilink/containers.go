@@ -240,6 +240,7 @@ func newRestartCommand(g *globals) *cobra.Command {
 			}
 			return forEach(args, func(arg string) error {
 				if err := rt.Restart(arg, time.Duration(seconds)*time.Second); err != nil {
+					//lint:ignore ST1005 Docker's exact text, which users and tests match
 					return fmt.Errorf("Cannot restart container %s: %w", arg, err)
 				}
 				fmt.Println(arg)

@@ -198,6 +198,7 @@ func newInspectCommand(g *globals) *cobra.Command {
 				return err
 			}
 			if len(missing) > 0 {
+				//lint:ignore ST1005 Docker's exact text, which users and tests match
 				return fmt.Errorf("No such object: %s", strings.Join(missing, ", "))
 			}
 			return nil
