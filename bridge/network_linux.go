@@ -180,3 +180,28 @@ func DeleteRule(r Rule) error {
 	}
 	return t.deleteAll(r)
 }
+
+// ListRules returns the rules of table/chain as `iptables -S CHAIN` prints them ("-A CHAIN …"),
+// without the chain's own "-N"/"-P" line. A missing chain has no rules.
+func ListRules(table, chain string) ([]Rule, error) {
+	t, err := newIPT()
+	if err != nil {
+		return nil, err
+	}
+	lines, err := t.List(table, chain)
+	if err != nil {
+		if isNotExist(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("list chain %s in %s: %w", chain, table, err)
+	}
+	var rules []Rule
+	for _, line := range lines {
+		f := strings.Fields(line)
+		if len(f) < 2 || f[0] != "-A" || f[1] != chain {
+			continue
+		}
+		rules = append(rules, Rule{Table: table, Chain: chain, Spec: f[2:]})
+	}
+	return rules, nil
+}

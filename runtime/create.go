@@ -25,6 +25,11 @@ type CreateOptions struct {
 	Tty         bool
 	Interactive bool
 	AutoRemove  bool
+	Links       []string // --link values as typed, in order
+	// Warn receives warnings that do not stop the create (a duplicate --link alias).
+	Warn func(string)
+
+	warnings []string
 }
 
 // createCheck is one validation step of create. Steps run in order and the first failure wins,
@@ -32,6 +37,7 @@ type CreateOptions struct {
 type createCheck func(r *Runtime, all []*Container, o *CreateOptions, c *Container) error
 
 var createChecks = []createCheck{
+	checkLinks,
 	checkName,
 	checkNetwork,
 	checkImage,
@@ -75,6 +81,11 @@ func (r *Runtime) Create(o CreateOptions) (*Container, error) {
 	if err := r.save(c); err != nil {
 		_ = os.RemoveAll(r.containerDir(c.ID))
 		return nil, err
+	}
+	for _, w := range o.warnings {
+		if o.Warn != nil {
+			o.Warn(w)
+		}
 	}
 	return c, nil
 }

@@ -34,9 +34,21 @@ func (r *Runtime) execIn(c *Container, o ExecOptions, a Attach) (int, error) {
 	if cwd == "" {
 		cwd = "/"
 	}
+	all, err := r.List()
+	if err != nil {
+		return 0, err
+	}
+	targets, err := linkTargets(all, c)
+	if err != nil {
+		return 0, err
+	}
+	linkVars, err := linkEnv(c.Name, targets)
+	if err != nil {
+		return 0, err
+	}
 	p := &libcontainer.Process{
 		Args:             o.Cmd,
-		Env:              ProcessEnv(c.Config.Hostname, o.Tty, nil, c.Config.Env, o.Env, user.Home),
+		Env:              ProcessEnv(c.Config.Hostname, o.Tty, linkVars, c.Config.Env, o.Env, user.Home),
 		Cwd:              cwd,
 		UID:              user.UID,
 		GID:              user.GID,
@@ -45,6 +57,14 @@ func (r *Runtime) execIn(c *Container, o ExecOptions, a Attach) (int, error) {
 	var in io.Reader
 	if o.Interactive && a.Stdin != nil {
 		in = a.Stdin
+	}
+	if o.Detach {
+		// No stdio and nobody waiting: the process lives on in the container's namespaces, and
+		// ends with the container.
+		if err := lc.Run(p); err != nil {
+			return 0, fmt.Errorf("exec in container %s: %w", c.Name, err)
+		}
+		return 0, nil
 	}
 	var consoleSock *os.File
 	if o.Tty {

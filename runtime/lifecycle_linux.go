@@ -406,4 +406,5 @@ type ExecOptions struct {
 	User        string
 	Tty         bool
 	Interactive bool
+	Detach      bool // start the process and return without waiting for it
 }

@@ -111,5 +111,6 @@ func (r *Runtime) NetworkSet(icc *bool, subnet string) (bridge.Settings, error) 
 	if err := bridge.SaveSettings(r.Root, s); err != nil {
 		return old, err
 	}
-	return s, nil
+	// The per-link rules exist only under icc=false: add or remove those of running links.
+	return s, r.syncLinkRulesLocked(nil)
 }

@@ -53,6 +53,14 @@ type Config struct {
 type HostConfig struct {
 	NetworkMode string `json:"NetworkMode"` // "bridge", "none", "host" or "container:<id>"
 	AutoRemove  bool   `json:"AutoRemove"`
+	Links       []Link `json:"Links,omitempty"` // in --link order
+}
+
+// Link is one --link of a parent. It stores the child's name, not its ID, so that a child removed
+// and recreated under the same name is linked again (the spec's §8b).
+type Link struct {
+	Child string `json:"Child"`
+	Alias string `json:"Alias"`
 }
 
 // State is the container's lifecycle state.

@@ -16,6 +16,11 @@ func resolve(all []*Container, arg string) (*Container, error) {
 			return c, nil
 		}
 	}
+	if strings.Contains(name, "/") {
+		if child := resolveLinkName(all, name); child != nil {
+			return child, nil
+		}
+	}
 	var found *Container
 	if arg != "" && isHex(arg) {
 		for _, c := range all {

@@ -124,8 +124,28 @@ func (r *Runtime) Rename(arg, newName string) error {
 	if other := byName(all, newName); other != nil {
 		return nameConflict(newName, other.ID)
 	}
+	old := c.Name
 	c.Name = newName
-	return r.save(c)
+	if err := r.save(c); err != nil {
+		return err
+	}
+	// Links store the child's name: they follow the rename. (The parents' hosts lines keep the
+	// old name until they restart, as in Docker.)
+	for _, p := range all {
+		changed := false
+		for i, l := range p.HostConfig.Links {
+			if l.Child == old {
+				p.HostConfig.Links[i].Child = newName
+				changed = true
+			}
+		}
+		if changed {
+			if err := r.save(p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func byName(all []*Container, name string) *Container {
@@ -138,7 +158,7 @@ func byName(all []*Container, name string) *Container {
 }
 
 func nameConflict(name, id string) error {
-	return fmt.Errorf("%w: Conflict. The container name \"/%s\" is already in use by container \"%s\". You have to remove (or rename) that container to be able to reuse that name", ErrNameInUse, name, id)
+	return userError(ErrNameInUse, "Conflict. The container name \"/%s\" is already in use by container \"%s\". You have to remove (or rename) that container to be able to reuse that name", name, id)
 }
 
 func trimSlash(s string) string {

@@ -59,6 +59,7 @@ func (r *Runtime) launchLocked(c *Container, streams stdio) (_ *session, err err
 			c.State.Status = pick2(c.State.StartedAt.IsZero(), StatusCreated, StatusExited)
 			c.State.Error = err.Error()
 			c.State.Starting = false
+			_ = r.syncLinkRulesLocked(c)
 			_ = r.save(c)
 		}
 	}()
@@ -67,6 +68,18 @@ func (r *Runtime) launchLocked(c *Container, streams stdio) (_ *session, err err
 		return nil, err
 	}
 
+	all, err := r.list()
+	if err != nil {
+		return nil, err
+	}
+	targets, err := linkTargets(all, c)
+	if err != nil {
+		return nil, err
+	}
+	linkVars, err := linkEnv(c.Name, targets)
+	if err != nil {
+		return nil, err
+	}
 	img, err := r.Images.Lookup(c.ImageID)
 	if err != nil {
 		return nil, fmt.Errorf("image of container %s: %w", c.Name, err)
@@ -94,7 +107,7 @@ func (r *Runtime) launchLocked(c *Container, streams stdio) (_ *session, err err
 	etcDir := dir
 	if netMode.owner != nil {
 		etcDir = r.containerDir(netMode.owner.ID)
-	} else if err := r.writeEtcFiles(c); err != nil {
+	} else if err := r.writeEtcFiles(c, linkHostsLines(targets)); err != nil {
 		return nil, err
 	}
 
@@ -113,7 +126,7 @@ func (r *Runtime) launchLocked(c *Container, streams stdio) (_ *session, err err
 	}
 	s.proc = &libcontainer.Process{
 		Args:             append([]string{c.Path}, c.Args...),
-		Env:              ProcessEnv(c.Config.Hostname, c.Config.Tty, nil, c.Config.Env, nil, user.Home),
+		Env:              ProcessEnv(c.Config.Hostname, c.Config.Tty, linkVars, c.Config.Env, nil, user.Home),
 		Cwd:              cwd,
 		UID:              user.UID,
 		GID:              user.GID,
@@ -159,6 +172,16 @@ func (r *Runtime) launchLocked(c *Container, streams stdio) (_ *session, err err
 		if s.pty, err = receiveConsole(consoleSock); err != nil {
 			return nil, err
 		}
+	}
+	// The links, both ways, before the program runs: its own link rules, and as a child, the
+	// hosts lines and rules of the parents already running (§8c).
+	starting := *c
+	starting.State.Status = StatusRunning
+	if err := r.syncLinkRulesLocked(&starting); err != nil {
+		return nil, fmt.Errorf("link rules: %w", err)
+	}
+	if err := r.updateParentsLocked(all, c); err != nil {
+		return nil, fmt.Errorf("update linked containers: %w", err)
 	}
 	if err := s.lc.Exec(); err != nil {
 		return nil, classifyStartError(err)
@@ -270,7 +293,13 @@ func (r *Runtime) prepareNetworkLocked(c *Container) (networkPlan, error) {
 		if !owner.State.Running() {
 			return networkPlan{}, userError(ErrNotRunning, "cannot join network of a non running container: %s", owner.Name)
 		}
-		return networkPlan{setup: netSetup{joinNS: fmt.Sprintf("/proc/%d/ns/net", owner.State.Pid)}, owner: owner}, nil
+		// The files come from the container that owns the namespace, at the end of the chain.
+		all, err := r.list()
+		if err != nil {
+			return networkPlan{}, err
+		}
+		files := netnsOwner(all, owner)
+		return networkPlan{setup: netSetup{joinNS: fmt.Sprintf("/proc/%d/ns/net", owner.State.Pid)}, owner: files}, nil
 	}
 	settings, err := bridge.LoadSettings(r.Root)
 	if err != nil {
@@ -313,7 +342,7 @@ func (r *Runtime) prepareNetworkLocked(c *Container) (networkPlan, error) {
 }
 
 // writeEtcFiles writes the container's hosts, hostname and resolv.conf in place.
-func (r *Runtime) writeEtcFiles(c *Container) error {
+func (r *Runtime) writeEtcFiles(c *Container, linkLines []string) error {
 	dir := r.containerDir(c.ID)
 	var hosts []byte
 	switch c.HostConfig.NetworkMode {
@@ -324,7 +353,7 @@ func (r *Runtime) writeEtcFiles(c *Container) error {
 		}
 		hosts = data
 	default:
-		hosts = RenderHosts(nil, c.Network.IPAddress, c.Config.Hostname)
+		hosts = RenderHosts(linkLines, c.Network.IPAddress, c.Config.Hostname)
 	}
 	hostResolv, err := os.ReadFile("/etc/resolv.conf")
 	if err != nil && !isNotExist(err) {
@@ -401,10 +430,11 @@ func (r *Runtime) finishLocked(c *Container, code int, reason string) error {
 	c.State.Pid = 0
 	c.State.OwnerPid, c.State.OwnerStart = 0, 0
 	c.State.FinishedAt = time.Now().UTC()
-	if c.HostConfig.AutoRemove && len(errs) == 0 {
-		return r.removeDirLocked(c)
-	}
-	if err := r.save(c); err != nil {
+	// The rules go before the record says "exited": stop returns once it does.
+	errs = append(errs, r.syncLinkRulesLocked(c))
+	if c.HostConfig.AutoRemove && errors.Join(errs...) == nil {
+		errs = append(errs, r.removeDirLocked(c))
+	} else if err := r.save(c); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

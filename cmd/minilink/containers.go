@@ -55,12 +55,14 @@ func addCreateFlags(cmd *cobra.Command, f *createFlags) {
 	fl.BoolVarP(&f.opts.Interactive, "interactive", "i", false, "keep STDIN open")
 	fl.BoolVarP(&f.opts.Tty, "tty", "t", false, "allocate a pseudo-TTY")
 	fl.BoolVar(&f.opts.AutoRemove, "rm", false, "remove the container when it exits")
+	fl.StringArrayVar(&f.opts.Links, "link", nil, "link to another container: NAME[:ALIAS] (repeatable; adds /etc/hosts lines, ALIAS_* variables and, with icc=false, ACCEPT rules)")
 	// -h is the hostname, as in Docker; help stays on --help.
 	fl.BoolP("help", "", false, "help for "+cmd.Name())
 }
 
 func (f *createFlags) options(cmd *cobra.Command, args []string) runtime.CreateOptions {
 	o := f.opts
+	o.Warn = func(w string) { fmt.Fprintln(os.Stderr, w) }
 	o.Image = args[0]
 	o.Cmd = args[1:]
 	if cmd.Flags().Changed("entrypoint") {
@@ -296,17 +298,27 @@ func parseSignal(s string) (syscall.Signal, error) {
 }
 
 func newRmCommand(g *globals) *cobra.Command {
-	var force bool
+	var force, link bool
 	cmd := &cobra.Command{
 		Use:   "rm [OPTIONS] CONTAINER [CONTAINER...]",
-		Short: "Remove one or more containers",
-		Args:  cobra.MinimumNArgs(1),
+		Short: "Remove one or more containers, or with --link a link",
+		Long: `Remove one or more containers. With --link, remove the link PARENT/ALIAS instead: the parent's
+/etc/hosts line and the link's iptables rules go at once, both containers keep running.`,
+		Example: "  minilink rm --link web/redis",
+		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rt, err := g.runtime()
 			if err != nil {
 				return err
 			}
 			return forEach(args, func(arg string) error {
+				if link {
+					if err := rt.RemoveLink(arg); err != nil {
+						return err
+					}
+					fmt.Println(arg)
+					return nil
+				}
 				if err := rt.Remove(arg, force); err != nil {
 					return err
 				}
@@ -316,6 +328,7 @@ func newRmCommand(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "kill a running container first")
+	cmd.Flags().BoolVarP(&link, "link", "l", false, "remove the specified link (PARENT/ALIAS)")
 	return cmd
 }
 
@@ -366,6 +379,7 @@ gets the container's environment computed afresh.`,
 	fl.SetInterspersed(false)
 	fl.BoolVarP(&o.Interactive, "interactive", "i", false, "keep STDIN open")
 	fl.BoolVarP(&o.Tty, "tty", "t", false, "allocate a pseudo-TTY")
+	fl.BoolVarP(&o.Detach, "detach", "d", false, "run the command in the background")
 	fl.StringArrayVarP(&o.Env, "env", "e", nil, "set an environment variable")
 	fl.StringVarP(&o.WorkingDir, "workdir", "w", "", "working directory inside the container")
 	fl.StringVarP(&o.User, "user", "u", "", "user name or UID")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/minilink/minilink/linker"
 	"github.com/minilink/minilink/rootfs"
 	"github.com/minilink/minilink/runtime"
 )
@@ -82,6 +83,10 @@ type endpointNetworkJSON struct {
 }
 
 func inspectContainer(rt *runtime.Runtime, c *runtime.Container) containerJSON {
+	var links []string
+	for _, l := range c.HostConfig.Links {
+		links = append(links, linker.InspectEntry(l.Child, c.Name, l.Alias))
+	}
 	dir := filepath.Join(rt.Root, "containers", c.ID)
 	ports := map[string][]portBinding{}
 	if c.State.Running() {
@@ -124,6 +129,7 @@ func inspectContainer(rt *runtime.Runtime, c *runtime.Container) containerJSON {
 		HostConfig: hostConfigJSON{
 			NetworkMode:  c.HostConfig.NetworkMode,
 			AutoRemove:   c.HostConfig.AutoRemove,
+			Links:        links,
 			PortBindings: map[string][]string{},
 		},
 		Config: c.Config,

@@ -16,9 +16,10 @@ import (
 
 // psRow is one container as ps shows it; its methods are the fields --format can use.
 type psRow struct {
-	c       *runtime.Container
-	now     time.Time
-	noTrunc bool
+	c         *runtime.Container
+	now       time.Time
+	noTrunc   bool
+	linkNames []string // "parent/alias" names that reach c
 }
 
 func (r psRow) ID() string {
@@ -47,9 +48,16 @@ func (r psRow) CreatedAt() string { return r.c.Created.Local().Format("2006-01-0
 func (r psRow) RunningFor() string {
 	return humanDuration(r.now.Sub(r.c.Created)) + " ago"
 }
-func (r psRow) Ports() string    { return "" }
-func (r psRow) State() string    { return r.c.State.Status }
-func (r psRow) Names() string    { return r.c.Name }
+func (r psRow) Ports() string { return "" }
+func (r psRow) State() string { return r.c.State.Status }
+
+// Names is the container's name; --no-trunc adds the link names that reach it, as Docker does.
+func (r psRow) Names() string {
+	if !r.noTrunc {
+		return r.c.Name
+	}
+	return strings.Join(append([]string{r.c.Name}, r.linkNames...), ",")
+}
 func (r psRow) Networks() string { return networkName(r.c.HostConfig.NetworkMode) }
 func (r psRow) Labels() string   { return "" }
 func (r psRow) Mounts() string   { return "" }
@@ -110,7 +118,7 @@ func newPsCommand(g *globals) *cobra.Command {
 				if !all && last <= 0 && !c.State.Running() {
 					continue
 				}
-				rows = append(rows, psRow{c: c, now: now, noTrunc: noTrunc})
+				rows = append(rows, psRow{c: c, now: now, noTrunc: noTrunc, linkNames: runtime.LinkNamesTo(list, c)})
 			}
 			if last > 0 && len(rows) > last {
 				rows = rows[:last]

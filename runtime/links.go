@@ -1,0 +1,325 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/minilink/minilink/bridge"
+	"github.com/minilink/minilink/linker"
+)
+
+// Links: the runtime side of --link. The package linker computes what a link means (env, hosts
+// lines, rules); this file finds the containers involved and applies the result.
+
+// checkLinks is create's link validation, in the spec's order (§2): syntax, the parent's network
+// mode, then each child: it must exist, a child sharing another container's namespace links to
+// that container instead, and a child on the host's network cannot be linked. Duplicate aliases
+// only warn.
+func checkLinks(_ *Runtime, all []*Container, o *CreateOptions, c *Container) error {
+	if len(o.Links) == 0 {
+		return nil
+	}
+	var specs []linker.Spec
+	for _, raw := range o.Links {
+		s, err := linker.Parse(raw)
+		if err != nil {
+			return userError(ErrInvalidArgument, "%s", err)
+		}
+		specs = append(specs, s)
+	}
+	switch mode := o.Network; {
+	case mode == "host":
+		return userError(ErrInvalidArgument, "conflicting options: host type networking can't be used with links. This would result in undefined behavior")
+	case strings.HasPrefix(mode, "container:"):
+		return userError(ErrInvalidArgument, "conflicting options: container type network can't be used with links. This would result in undefined behavior")
+	case mode == "none":
+		return userError(ErrInvalidArgument, "conflicting options: none type networking can't be used with links")
+	}
+	kept, warnings := linker.Dedup(specs)
+	for _, s := range kept {
+		child, err := resolve(all, s.Name)
+		if s.Name == "" || err != nil {
+			return userError(ErrNoSuchContainer, "%s", linker.LookupError(s.Name))
+		}
+		owner := netnsOwner(all, child)
+		if owner.HostConfig.NetworkMode == "host" {
+			return userError(ErrInvalidArgument, "conflicting options: host type networking can't be used with links. This would result in undefined behavior")
+		}
+		c.HostConfig.Links = append(c.HostConfig.Links, Link{Child: owner.Name, Alias: s.Alias})
+	}
+	o.warnings = warnings
+	return nil
+}
+
+// netnsOwner follows --net container:X until the container that owns the network namespace.
+func netnsOwner(all []*Container, c *Container) *Container {
+	seen := map[string]bool{}
+	for strings.HasPrefix(c.HostConfig.NetworkMode, "container:") && !seen[c.ID] {
+		seen[c.ID] = true
+		next := byID(all, strings.TrimPrefix(c.HostConfig.NetworkMode, "container:"))
+		if next == nil {
+			break
+		}
+		c = next
+	}
+	return c
+}
+
+func byID(all []*Container, id string) *Container {
+	for _, c := range all {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
+}
+
+// linkTarget is a link with the running child it reaches.
+type linkTarget struct {
+	Link
+	child *Container
+}
+
+// linkTargets resolves parent's links by name, at start and at every exec (§2 start-time
+// checks): a child on no network or the host's cannot be linked; a missing or stopped child
+// stops the parent from starting.
+func linkTargets(all []*Container, parent *Container) ([]linkTarget, error) {
+	var targets []linkTarget
+	for _, l := range parent.HostConfig.Links {
+		child := byName(all, l.Child)
+		if child != nil {
+			child = netnsOwner(all, child)
+			if mode := child.HostConfig.NetworkMode; mode == "none" || mode == "host" {
+				return nil, userError(ErrInvalidArgument, "%s", linker.NotDefaultNetworkText(l.Child))
+			}
+		}
+		if child == nil || !child.State.Running() || child.Network.IPAddress == "" {
+			return nil, userError(ErrLinkTargetNotRunning, "%s", linker.NonRunningText(l.Child, parent.Name, l.Alias))
+		}
+		targets = append(targets, linkTarget{Link: l, child: child})
+	}
+	return targets, nil
+}
+
+// linkEnv is the link variables of all targets, in --link order.
+func linkEnv(parentName string, targets []linkTarget) ([]string, error) {
+	var env []string
+	for _, t := range targets {
+		ports, err := linker.SortedPorts(t.child.Config.ExposedPorts)
+		if err != nil {
+			return nil, fmt.Errorf("exposed ports of %s: %w", t.child.Name, err)
+		}
+		env = append(env, linker.Env(t.Alias, parentName, t.child.Network.IPAddress, ports, t.child.Config.Env)...)
+	}
+	return env, nil
+}
+
+func linkHostsLines(targets []linkTarget) []string {
+	var lines []string
+	for _, t := range targets {
+		lines = append(lines, linker.HostsLine(t.child.Network.IPAddress, t.Alias, t.child.Config.Hostname, t.child.Name))
+	}
+	return lines
+}
+
+// updateParentsLocked runs after child started: every running parent linked to it gets its
+// hosts line rewritten in place with the child's new address (§4, §8c). The rules follow in
+// syncLinkRulesLocked.
+//
+// Preconditions: the lock is held.
+func (r *Runtime) updateParentsLocked(all []*Container, child *Container) error {
+	var errs []error
+	for _, p := range all {
+		if p.ID == child.ID || !p.State.Running() || p.HostConfig.NetworkMode != "bridge" {
+			continue
+		}
+		for _, l := range p.HostConfig.Links {
+			if l.Child != child.Name {
+				continue
+			}
+			line := linker.HostsLine(child.Network.IPAddress, l.Alias, child.Config.Hostname, child.Name)
+			if err := r.editHosts(p, func(hosts []byte) []byte { return linker.ReplaceHostsLine(hosts, l.Alias, line) }); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// editHosts rewrites a container's hosts file in place: its inode is bind-mounted into the
+// running container.
+func (r *Runtime) editHosts(c *Container, edit func([]byte) []byte) error {
+	path := r.containerDir(c.ID) + "/hosts"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read hosts of %s: %w", c.Name, err)
+	}
+	return writeFileInPlace(path, edit(data))
+}
+
+// syncLinkRulesLocked makes the per-link ACCEPT rules in filter/MINILINK exactly what the records
+// say (§5's invariant): a pair per exposed port for each link whose parent and child both run,
+// while icc=false; none otherwise. Computing the whole set and comparing it with the chain makes
+// every caller (start, stop, rm --link, icc switch, crash recovery) the same idempotent step, and
+// keeps rules two links share until the last one goes.
+//
+// Preconditions: the lock is held.
+// pending, when not nil, is a container whose record is about to change: the rules follow its
+// new state (running for a start, stopped for a stop) before the record says so, so that the record
+// never claims a state whose rules are not in place yet.
+func (r *Runtime) syncLinkRulesLocked(pending *Container) error {
+	settings, err := bridge.LoadSettings(r.Root)
+	if err != nil {
+		return err
+	}
+	all, err := r.list()
+	if err != nil {
+		return err
+	}
+	if pending != nil {
+		for i, c := range all {
+			if c.ID == pending.ID {
+				all[i] = pending
+			}
+		}
+	}
+	want := map[string]bridge.Rule{}
+	var order []string
+	if !settings.ICC {
+		for _, p := range all {
+			if !p.State.Running() || p.Network.IPAddress == "" {
+				continue
+			}
+			for _, l := range p.HostConfig.Links {
+				child := byName(all, l.Child)
+				if child == nil {
+					continue
+				}
+				child = netnsOwner(all, child)
+				if !child.State.Running() || child.Network.IPAddress == "" {
+					continue
+				}
+				ports, err := linker.SortedPorts(child.Config.ExposedPorts)
+				if err != nil {
+					return err
+				}
+				for _, rule := range linker.Rules(settings.Bridge, p.Network.IPAddress, child.Network.IPAddress, ports) {
+					key := rule.String()
+					if _, ok := want[key]; !ok {
+						want[key] = rule
+						order = append(order, key)
+					}
+				}
+			}
+		}
+	}
+	have, err := bridge.ListRules("filter", bridge.ChainName)
+	if err != nil {
+		return err
+	}
+	present := map[string]bool{}
+	var errs []error
+	for _, rule := range have {
+		key := rule.String()
+		if !linker.IsLinkRule(settings.Bridge, key) {
+			continue
+		}
+		present[key] = true
+		if _, ok := want[key]; !ok {
+			if err := bridge.DeleteRule(rule); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	for _, key := range order {
+		if !present[key] {
+			if err := bridge.AppendRule(want[key]); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// LinkNamesTo lists the link names ("parent/alias") that reach c, sorted, for ps --no-trunc.
+func LinkNamesTo(all []*Container, c *Container) []string {
+	var names []string
+	for _, p := range all {
+		for _, l := range p.HostConfig.Links {
+			if l.Child == c.Name {
+				names = append(names, p.Name+"/"+l.Alias)
+			}
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// resolveLinkName finds the child a link name ("parent/alias", with or without a leading "/")
+// reaches.
+func resolveLinkName(all []*Container, arg string) *Container {
+	parentName, alias, ok := strings.Cut(strings.TrimPrefix(arg, "/"), "/")
+	if !ok {
+		return nil
+	}
+	parent := byName(all, parentName)
+	if parent == nil {
+		return nil
+	}
+	for _, l := range parent.HostConfig.Links {
+		if l.Alias == alias {
+			return byName(all, l.Child)
+		}
+	}
+	return nil
+}
+
+// RemoveLink is `rm --link parent/alias`: the link goes at once and for good, with the parent's
+// hosts line and the pair's rules; both containers keep running.
+func (r *Runtime) RemoveLink(name string) error {
+	unlock, err := r.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	all, err := r.list()
+	if err != nil {
+		return err
+	}
+	trimmed := strings.TrimPrefix(name, "/")
+	parentName, alias, ok := strings.Cut(trimmed, "/")
+	if !ok {
+		if _, err := resolve(all, trimmed); err == nil {
+			return userError(ErrInvalidArgument, "Conflict, cannot remove the default link name of the container")
+		}
+		return userError(ErrNoSuchContainer, "No such container: %s", trimmed)
+	}
+	parent := byName(all, parentName)
+	idx := -1
+	if parent != nil {
+		for i, l := range parent.HostConfig.Links {
+			if l.Alias == alias && byName(all, l.Child) != nil {
+				idx = i
+			}
+		}
+	}
+	if idx < 0 {
+		return userError(ErrNoSuchContainer, "No such container: %s", trimmed)
+	}
+	parent.HostConfig.Links = append(parent.HostConfig.Links[:idx:idx], parent.HostConfig.Links[idx+1:]...)
+	if len(parent.HostConfig.Links) == 0 {
+		parent.HostConfig.Links = nil
+	}
+	if err := r.save(parent); err != nil {
+		return err
+	}
+	var errs []error
+	if parent.State.Running() {
+		errs = append(errs, r.editHosts(parent, func(h []byte) []byte { return linker.RemoveHostsLine(h, alias) }))
+	}
+	errs = append(errs, r.syncLinkRulesLocked(nil))
+	return errors.Join(errs...)
+}
