@@ -173,10 +173,21 @@ func (r *Runtime) Monitor(id string, ready *os.File) error {
 	}
 	fmt.Fprint(ready, monitorReady)
 	ready.Close()
+	copied := make(chan struct{})
 	if s.pty != nil {
-		go func() { _, _ = io.Copy(s.log.stream("stdout"), s.pty) }()
+		go func() {
+			defer close(copied)
+			_, _ = io.Copy(s.log.stream("stdout"), s.pty) // ends with EIO once the container is gone
+		}()
+	} else {
+		close(copied)
 	}
 	code := r.wait(s)
+	// The last output may still sit in the pty: drain it into the log before closing it.
+	select {
+	case <-copied:
+	case <-time.After(2 * time.Second):
+	}
 	return r.finish(s, code)
 }
 

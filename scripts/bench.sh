@@ -126,6 +126,8 @@ ml=$MINILINK
 export MINILINK_ROOT=$state/root
 work=$state/work
 mkdir -p "$MINILINK_ROOT" "$work/json"
+: >"$work/table.md"
+: >"$work/table.txt"
 runc_state=$work/runc-state
 bundle=$work/runc-bundle
 
@@ -198,26 +200,49 @@ else
 	runc_note="runc bundle: the busybox image's root filesystem (static busybox, applets as symlinks), runc spec's defaults with terminal false and args [true]: an empty network namespace, no network"
 fi
 
-# --- Measure: BENCH_WARMUP + BENCH_RUNS rounds, every command once a round, the order rotating.
-n=${#commands[@]}
-rounds=$((BENCH_WARMUP + BENCH_RUNS))
-log "timing ${n} commands: ${BENCH_WARMUP} warm-up + ${BENCH_RUNS} measured runs each, alternating"
-for ((r = 0; r < rounds; r++)); do
-	if [ -t 2 ]; then
-		printf '\r  round %d/%d%-10s' $((r + 1)) "$rounds" "$([ $r -lt "$BENCH_WARMUP" ] && echo ' (warm-up)')" >&2
-	fi
-	order=()
-	for ((i = 0; i < n; i++)); do order+=("${commands[$(((i + r) % n))]}"); done
-	json=$work/json/round-$r.json
-	[ $r -lt "$BENCH_WARMUP" ] && json=$work/json/warmup-$r.json
-	if ! hyperfine -N --runs 1 --style basic --export-json "$json" -- "${order[@]}" >>"$work/hyperfine.log" 2>&1; then
-		log ""
-		tail -n 30 "$work/hyperfine.log" >&2
-		die "hyperfine failed in round $((r + 1)) (a command exited non-zero?)"
-	fi
-done
-[ ! -t 2 ] || log ""
+# --- Measure: measure GROUP: BENCH_WARMUP + BENCH_RUNS rounds, every command of labels/commands
+# once a round, the order rotating. "{r}" in a command becomes the round number (for unique
+# container names); after each round, round_cleanup (if set) runs with the round number, untimed.
+round_cleanup=
+measure() {
+	local group=$1 n=${#commands[@]} rounds=$((BENCH_WARMUP + BENCH_RUNS)) r i json
+	local order
+	mkdir -p "$work/json/$group"
+	log "timing ${n} commands ($group): ${BENCH_WARMUP} warm-up + ${BENCH_RUNS} measured runs each, alternating"
+	for ((r = 0; r < rounds; r++)); do
+		if [ -t 2 ]; then
+			printf '\r  round %d/%d%-10s' $((r + 1)) "$rounds" "$([ $r -lt "$BENCH_WARMUP" ] && echo ' (warm-up)')" >&2
+		fi
+		order=()
+		for ((i = 0; i < n; i++)); do order+=("${commands[$(((i + r) % n))]//\{r\}/$r}"); done
+		json=$work/json/$group/round-$r.json
+		[ $r -lt "$BENCH_WARMUP" ] && json=$work/json/$group/warmup-$r.json
+		if ! hyperfine -N --runs 1 --style basic --export-json "$json" -- "${order[@]}" >>"$work/hyperfine.log" 2>&1; then
+			log ""
+			tail -n 30 "$work/hyperfine.log" >&2
+			die "hyperfine failed in round $((r + 1)) (a command exited non-zero?)"
+		fi
+		[ -z "$round_cleanup" ] || $round_cleanup "$r"
+	done
+	[ ! -t 2 ] || log ""
+	# Put the rounds' own command lines back to the templates, so that each command's runs group.
+	python3 - "$work/json/$group" "${commands[@]}" <<-'PY'
+	import glob, json, os, re, sys
+	d, templates = sys.argv[1], sys.argv[2:]
+	pats = [(re.compile("^" + re.escape(t).replace(re.escape("{r}"), r"\d+") + "$"), t) for t in templates]
+	for path in glob.glob(os.path.join(d, "*.json")):
+	    with open(path) as f:
+	        doc = json.load(f)
+	    for res in doc["results"]:
+	        for pat, t in pats:
+	            if pat.match(res["command"]):
+	                res["command"] = t
+	    with open(path, "w") as f:
+	        json.dump(doc, f)
+	PY
+}
 
+measure run
 left=$("$ml" ps -aq)
 [ -z "$left" ] || log "odd: containers left after run --rm: $left"
 
@@ -234,14 +259,17 @@ header=(
 )
 [ -z "$runc_note" ] || header+=("$runc_note")
 
-python3 - "$work/json" "$BENCH_RUNS" "${#labels[@]}" "${labels[@]}" "${commands[@]}" "${header[@]}" \
-	>"$work/table.md" 2>"$work/table.txt" <<-'PY' || { cat "$work/table.txt" >&2; die "computing the table failed"; }
+# report GROUP TITLE RATIO-NOTE: the group's table, aligned on stderr and as Markdown on stdout.
+report() {
+python3 - "$work/json/$1" "$BENCH_RUNS" "$2" "$3" "${#labels[@]}" "${labels[@]}" "${commands[@]}" "${header[@]}" \
+	>>"$work/table.md" 2>>"$work/table.txt" <<-'PY' || { cat "$work/table.txt" >&2; die "computing the table failed"; }
 import glob, json, os, statistics, sys
 
-jsondir, runs, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-labels = sys.argv[4:4 + n]
-commands = sys.argv[4 + n:4 + 2 * n]
-header = sys.argv[4 + 2 * n:]
+jsondir, runs, title, ratio_of = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+n = int(sys.argv[5])
+labels = sys.argv[6:6 + n]
+commands = sys.argv[6 + n:6 + 2 * n]
+header = sys.argv[6 + 2 * n:]
 
 times = {c: [] for c in commands}
 for path in glob.glob(os.path.join(jsondir, "round-*.json")):
@@ -259,28 +287,43 @@ for label, command in zip(labels, commands):
     rows.append([label, f"{med * 1e3:.1f}", f"{min(t) * 1e3:.1f}", f"{max(t) * 1e3:.1f}",
                  str(len(t)), f"{med / floor:.2f}x"])
 
-head = ["command", "median ms", "min ms", "max ms", "runs", "ratio to floor"]
+head = ["command", "median ms", "min ms", "max ms", "runs", "ratio to " + ratio_of]
 right = [False, True, True, True, True, True]
 
 # Aligned text on stderr.
 width = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
 def line(cells):
     return "  ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, width, right)).rstrip()
-out = [h for h in header] + ["", line(head), line(["-" * w for w in width])]
+out = ["", title] + [h for h in header] + ["", line(head), line(["-" * w for w in width])]
 out += [line(r) for r in rows]
 out.append(f"(floor: {labels[0]}; exact commands below)")
 out += [f"  {l}: {c}" for l, c in zip(labels, commands)]
 print("\n".join(out), file=sys.stderr)
 
 # Markdown on stdout.
-md = ["## `minilink run --rm busybox true`", ""]
+md = ["## " + title, ""]
 md += [f"- {h}" for h in header] + [""]
 md.append("| " + " | ".join(head) + " |")
 md.append("|" + "|".join("---:" if r else "---" for r in right) + "|")
 md += ["| " + " | ".join([f"`{r[0]}`"] + r[1:]) + " |" for r in rows]
-md += ["", f"The ratio is each median over the median of the floor, `{labels[0]}`."]
+md += ["", f"The ratio is each median over the median of `{labels[0]}`.", ""]
 print("\n".join(md))
 PY
+}
+report run "\`minilink run --rm busybox true\`" "floor"
+
+# --- The cost of a link: run -d with one --link against run -d without, under icc=false, with a
+# redis child running. Each round's two containers are removed after the round, untimed.
+log "the cost of one link on run -d"
+"$ml" network set --icc=false >/dev/null
+"$ml" run -d --name datastore redis >/dev/null
+labels=("minilink run -d busybox sleep 1000" "minilink run -d --link datastore:redis busybox sleep 1000")
+commands=("$ml run -d --name plain-{r} busybox sleep 1000" "$ml run -d --name linked-{r} --link datastore:redis busybox sleep 1000")
+remove_round() { "$ml" rm -f "plain-$1" "linked-$1" >/dev/null; }
+round_cleanup=remove_round
+measure link
+"$ml" rm -f datastore >/dev/null
+report link "The cost of one link: \`run -d --link\` against \`run -d\` (icc=false)" "run -d without a link"
 
 log ""
 cat "$work/table.txt" >&2

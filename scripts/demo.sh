@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The minilink walkthrough: builds the built-in images offline, runs a web server in a container
-# on the default bridge, reaches it from a second container, and shows at each step what minilink
-# did in the kernel. Runs unattended; --step pauses between steps (for a classroom).
+# The minilink walkthrough, the legacy-links lesson: builds the built-in images offline, runs redis
+# as "datastore", links containers to it (hosts line, REDIS_* variables), talks to redis through
+# the link, then turns inter-container communication off and shows that only the linked pair may
+# talk, through the ACCEPT rules minilink adds. Each step prints the command, its result and one
+# line on what minilink did in the kernel. Runs unattended; --step pauses between steps.
 #
 # Uses $MINILINK, else the minilink on PATH, else ./minilink; honours MINILINK_ROOT like every
 # minilink command. Exits non-zero if a step fails.
@@ -39,43 +41,75 @@ run() { # run COMMAND...: show it as one would type it, then run it
 }
 kernel() { printf '%s# kernel: %s%s\n' "$dim" "$*" "$reset"; }
 
-cleanup() { "$ml" rm -f demo-web >/dev/null 2>&1 || true; }
-trap cleanup EXIT
-cleanup
+cleanup() { "$ml" rm -f web datastore >/dev/null 2>&1 || true; }
+trap 'cleanup; restore_icc' EXIT
+icc_before=$("$ml" network inspect | sed -n 's/.*"ICC": \(true\|false\).*/\1/p')
+restore_icc() { [[ -z $icc_before ]] || "$ml" network set --icc="$icc_before" >/dev/null; }
+for name in web datastore; do
+	if "$ml" inspect "$name" >/dev/null 2>&1; then
+		echo "demo.sh: a container named $name exists; remove it first (minilink rm -f $name)" >&2
+		icc_before=
+		trap - EXIT
+		exit 1
+	fi
+done
 
 step "Build the built-in images offline (busybox, alpine, redis) from Debian packages"
 MINILINK=$ml "$repo_root/scripts/images.sh"
 run "$ml" images
-kernel "each image is one unpacked layer below the state root; containers get an overlay mount on top"
+kernel "each image is one unpacked layer below the state root; a container gets an overlay mount on top of it"
 
-step "Run a web server in the background"
-run "$ml" run -d --name demo-web busybox httpd -f -p 80
-ip=$("$ml" inspect -f '{{.NetworkSettings.IPAddress}}' demo-web)
+step "Run redis in the background, as the container 'datastore'"
+run "$ml" run -d --name datastore redis
+ip=$("$ml" inspect -f '{{.NetworkSettings.IPAddress}}' datastore)
 veth=$("$ml" network inspect | sed -n 's/.*"HostVeth": "\(veth[0-9a-f]*\)".*/\1/p' | head -n1)
-kernel "new pid, mount, uts, ipc and net namespaces; overlay root; veth pair $veth (host) <-> eth0 (container), $veth enslaved to minilink0; eth0 got $ip/16 and a default route via the gateway"
-run "$ml" ps
+kernel "new pid, mount, uts, ipc and net namespaces; veth pair $veth (on bridge minilink0) <-> eth0 with $ip/16 and a default route via 172.17.0.1"
+run "$ml" ps -l
 
-step "Its address and its /etc/hosts"
-run "$ml" inspect -f '{{.NetworkSettings.IPAddress}}' demo-web
-run "$ml" exec demo-web cat /etc/hosts
-kernel "hosts, hostname and resolv.conf are files in the container's directory, bind-mounted onto /etc"
+step "Without a link, the name 'datastore' means nothing to another container"
+run "$ml" run --rm busybox ping -c1 -W1 datastore || true
+kernel "containers have no DNS here: names resolve only through /etc/hosts, and this one has no line for datastore"
 
-step "What minilink set up on the host side"
-if command -v ip >/dev/null; then run ip -br addr show dev minilink0; run ip -br link show master minilink0; fi
-if command -v iptables >/dev/null; then
-	run iptables -S FORWARD
-	run iptables -t nat -S POSTROUTING
-fi
-kernel "the bridge minilink0 holds the gateway; FORWARD lets bridge traffic through; MASQUERADE rewrites outbound sources"
+step "With --link datastore:redis, the alias resolves"
+run "$ml" run --rm --link datastore:redis busybox ping -c1 -W1 redis
+kernel "minilink wrote '$ip<TAB>redis <id12> datastore' into the new container's /etc/hosts before starting it"
 
-step "A second container reaches the first over the bridge"
-run "$ml" run --rm busybox sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 $ip 80 | head -n1"
-kernel "a throwaway container got the next address, its own veth pair, and lost both when it exited (--rm)"
+step "The linked container's /etc/hosts"
+run "$ml" run --rm --link datastore:redis busybox cat /etc/hosts
+kernel "the file lives in the container's directory and is bind-mounted onto /etc/hosts, so it can be rewritten in place"
 
-step "Stop and remove"
-run "$ml" stop -t 1 demo-web
-run "$ml" inspect -f 'exit code {{.State.ExitCode}}' demo-web
-run "$ml" rm demo-web
-kernel "veth pair deleted, address released, overlay unmounted, cgroup removed; the bridge and base rules stay for the next container"
+step "The variables a link injects"
+run "$ml" run --rm --link datastore:redis busybox sh -c 'env | grep ^REDIS_ | sort'
+kernel "computed from datastore's address, its exposed port 6379/tcp and its own ENV, prefixed with the alias"
+
+step "Talk to redis through the link"
+run "$ml" run --rm --link datastore:redis redis redis-cli -h redis ping
+kernel "plain routing over the bridge: eth0 -> veth -> minilink0 -> veth -> datastore's eth0"
+
+step "Turn inter-container communication off"
+run "$ml" network set --icc=false
+run iptables -S FORWARD
+kernel "the rule '-i minilink0 -o minilink0 -j ACCEPT' became '-j DROP', behind the jump to MINILINK where link rules go"
+run "$ml" run --rm busybox sh -c "printf 'PING\r\n' | nc -w 2 $ip 6379 || echo 'no answer: blocked'"
+kernel "an unlinked container's packets to datastore hit the DROP rule"
+
+step "A linked container still gets through"
+run "$ml" run -d --name web --link datastore:redis busybox sleep 1000
+run iptables -S MINILINK
+kernel "minilink added one ACCEPT pair for datastore's exposed port 6379/tcp: web -> redis:6379 and the replies"
+run "$ml" exec web sh -c "printf 'PING\r\n' | nc -w 2 redis 6379"
+run "$ml" inspect -f '{{json .HostConfig.Links}}' web
+run "$ml" ps --no-trunc --format '{{.Names}}'
+
+step "Remove the link"
+run "$ml" rm --link web/redis
+run iptables -S MINILINK
+run "$ml" exec web sh -c "printf 'PING\r\n' | nc -w 2 $ip 6379 || echo 'no answer: blocked'"
+kernel "the ACCEPT pair and web's hosts line are gone; both containers keep running"
+
+step "Clean up"
+run "$ml" rm -f web datastore
+restore_icc
+kernel "veth pairs deleted, addresses released, overlays unmounted, cgroups removed; icc back to ${icc_before:-true}; the bridge and its base rules stay for the next container"
 trap - EXIT
 printf '\n%sdone%s\n' "$bold" "$reset"

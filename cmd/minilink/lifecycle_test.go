@@ -309,7 +309,18 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("demo failed: %v\n%s", err, out)
 	}
-	for _, want := range []string{"$ minilink run -d --name demo-web busybox httpd -f -p 80\n", "HTTP/1.1 404 Not Found", "exit code 137\n", "\ndone\n"} {
+	for _, want := range []string{
+		"$ minilink run -d --name datastore redis\n",
+		"ping: bad address 'datastore'\n",
+		"\tredis ",
+		"REDIS_PORT_6379_TCP_ADDR=172.17.0.",
+		"$ minilink run --rm --link datastore:redis redis redis-cli -h redis ping\nPONG\n",
+		"-A FORWARD -i minilink0 -o minilink0 -j DROP\n",
+		"no answer: blocked\n",
+		"+PONG\r\n",
+		"datastore,web/redis\n",
+		"\ndone\n",
+	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}

@@ -332,6 +332,9 @@ func TestLinkInspectAndNames(t *testing.T) {
 	if plain := mustML(t, "ps", "-a", "--format", "{{.Names}}"); !strings.Contains(plain, "\naaa\n") {
 		t.Fatalf("ps -a names:\n%s", plain)
 	}
+	if got := mustML(t, "exec", "/testinspectlink/alias1", "hostname"); got != inspect(t, "{{.Config.Hostname}}", "container1")+"\n" {
+		t.Fatalf("exec through a link name reached %q", got)
+	}
 	for _, n := range []string{"bbb/aaa", "/bbb/aaa"} {
 		if got := inspect(t, "{{.Name}}", n); got != "/aaa" {
 			t.Fatalf("inspect %s: %s", n, got)
