@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"net"
+	"strings"
 
 	"github.com/minilink/minilink/bridge"
 )
@@ -60,9 +61,9 @@ func (r *Runtime) NetworkInspect() (NetworkView, error) {
 }
 
 // NetworkSet changes the persisted bridge settings and applies them to the kernel at once. A nil
-// icc or empty subnet leaves that setting as it is. The subnet cannot change while containers run
-// on the bridge, since their addresses come from it.
-func (r *Runtime) NetworkSet(icc *bool, subnet string) (bridge.Settings, error) {
+// icc, an empty subnet or bridge name leaves that setting as it is. The subnet and the bridge
+// cannot change while containers run on the bridge, since their addresses and veths hang on them.
+func (r *Runtime) NetworkSet(icc *bool, subnet, bridgeName string) (bridge.Settings, error) {
 	unlock, err := r.lock()
 	if err != nil {
 		return bridge.Settings{}, err
@@ -79,14 +80,7 @@ func (r *Runtime) NetworkSet(icc *bool, subnet string) (bridge.Settings, error) 
 	if icc != nil {
 		s.ICC = *icc
 	}
-	if subnet != "" && subnet != old.Subnet {
-		ip, n, err := net.ParseCIDR(subnet)
-		if err != nil || ip.To4() == nil {
-			return old, userError(ErrInvalidArgument, "invalid subnet %s: an IPv4 CIDR such as 172.18.0.0/16 is expected", subnet)
-		}
-		if ones, _ := n.Mask.Size(); ones > 30 {
-			return old, userError(ErrInvalidArgument, "invalid subnet %s: too small for a gateway and a container", subnet)
-		}
+	if (subnet != "" && subnet != old.Subnet) || (bridgeName != "" && bridgeName != old.Bridge) {
 		all, err := r.list()
 		if err != nil {
 			return old, err
@@ -95,6 +89,24 @@ func (r *Runtime) NetworkSet(icc *bool, subnet string) (bridge.Settings, error) 
 			if c.State.Running() && c.Network.IPAddress != "" {
 				return old, userError(ErrRunning, "cannot change network settings while containers are running")
 			}
+		}
+	}
+	if bridgeName != "" && bridgeName != old.Bridge {
+		if len(bridgeName) > 15 || strings.ContainsAny(bridgeName, "/ \t\n:") {
+			return old, userError(ErrInvalidArgument, "invalid bridge name %q: at most 15 characters, no '/', ':' or spaces", bridgeName)
+		}
+		if err := bridge.Remove(old); err != nil {
+			return old, err
+		}
+		s.Bridge = bridgeName
+	}
+	if subnet != "" && subnet != old.Subnet {
+		ip, n, err := net.ParseCIDR(subnet)
+		if err != nil || ip.To4() == nil {
+			return old, userError(ErrInvalidArgument, "invalid subnet %s: an IPv4 CIDR such as 172.18.0.0/16 is expected", subnet)
+		}
+		if ones, _ := n.Mask.Size(); ones > 30 {
+			return old, userError(ErrInvalidArgument, "invalid subnet %s: too small for a gateway and a container", subnet)
 		}
 		gw := make(net.IP, 4)
 		copy(gw, n.IP.To4())

@@ -50,13 +50,14 @@ func newNetworkInspectCommand(g *globals) *cobra.Command {
 
 func newNetworkSetCommand(g *globals) *cobra.Command {
 	var icc bool
-	var subnet string
+	var subnet, bridgeName string
 	cmd := &cobra.Command{
 		Use:   "set [--icc=true|false] [--subnet CIDR]",
 		Short: "Change the bridge's settings; they persist and apply at once",
 		Long: `Change the bridge's settings. --icc=false puts a DROP rule for traffic between containers on
 the bridge, so that only linked containers (through their ACCEPT rules) can talk; --icc=true puts
-back the ACCEPT rule. --subnet changes the bridge's address range (only while no container runs).`,
+back the ACCEPT rule. --subnet changes the bridge's address range and --bridge its device name
+(only while no container runs).`,
 		Example: "  minilink network set --icc=false",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -68,7 +69,7 @@ back the ACCEPT rule. --subnet changes the bridge's address range (only while no
 			if cmd.Flags().Changed("icc") {
 				iccp = &icc
 			}
-			s, err := rt.NetworkSet(iccp, subnet)
+			s, err := rt.NetworkSet(iccp, subnet, bridgeName)
 			if err != nil {
 				return err
 			}
@@ -78,6 +79,7 @@ back the ACCEPT rule. --subnet changes the bridge's address range (only while no
 	}
 	cmd.Flags().BoolVar(&icc, "icc", true, "allow traffic between containers that are not linked")
 	cmd.Flags().StringVar(&subnet, "subnet", "", "the bridge's IPv4 subnet, e.g. 172.18.0.0/16")
+	cmd.Flags().StringVar(&bridgeName, "bridge", "", "the bridge device's name (default minilink0)")
 	return cmd
 }
 
