@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/minilink/minilink/bridge"
 	"github.com/minilink/minilink/rootfs"
 )
 
@@ -26,6 +27,8 @@ type CreateOptions struct {
 	Interactive bool
 	AutoRemove  bool
 	Links       []string // --link values as typed, in order
+	Publish     []string // -p values as typed
+	PublishAll  bool     // -P
 	// Warn receives warnings that do not stop the create (a duplicate --link alias).
 	Warn func(string)
 
@@ -43,6 +46,7 @@ var createChecks = []createCheck{
 	checkImage,
 	checkCommand,
 	checkExpose,
+	checkPublish,
 }
 
 // Create validates the options and writes a new container record in the "created" state. Nothing
@@ -213,6 +217,50 @@ func checkExpose(_ *Runtime, _ []*Container, o *CreateOptions, c *Container) err
 		}
 		for _, k := range keys {
 			c.Config.ExposedPorts[k] = struct{}{}
+		}
+	}
+	return nil
+}
+
+// checkPublish parses -p and -P. A published container port is exposed too, so links see it.
+func checkPublish(_ *Runtime, all []*Container, o *CreateOptions, c *Container) error {
+	c.HostConfig.PublishAllPorts = o.PublishAll
+	for _, v := range o.Publish {
+		pubs, err := bridge.ParsePublish(v)
+		if err != nil {
+			return userError(ErrInvalidArgument, "%s", err)
+		}
+		for _, p := range pubs {
+			if c.Config.ExposedPorts == nil {
+				c.Config.ExposedPorts = map[string]struct{}{}
+			}
+			c.Config.ExposedPorts[p.Key()] = struct{}{}
+			c.HostConfig.Publish = append(c.HostConfig.Publish, p)
+		}
+	}
+	// An explicit host port already taken fails here, before anything is made, rather than at
+	// start with a container left behind. Start checks again: the port may go meanwhile.
+	var taken []bridge.Binding
+	for _, other := range all {
+		if other.State.Running() {
+			taken = append(taken, other.Network.Ports...)
+		}
+	}
+	var explicit []bridge.Publish
+	for _, p := range c.HostConfig.Publish {
+		if p.HostPort != 0 {
+			explicit = append(explicit, p)
+		}
+	}
+	if _, err := bridge.AllocatePorts(explicit, taken, hostPortFree); err != nil {
+		return userError(ErrInvalidArgument, "%s", err)
+	}
+	if len(c.HostConfig.Publish) > 0 || o.PublishAll {
+		switch mode := c.HostConfig.NetworkMode; {
+		case strings.HasPrefix(mode, "container:"):
+			return userError(ErrInvalidArgument, "conflicting options: port publishing and the container type network mode")
+		case mode == "host" && o.Warn != nil:
+			o.Warn("WARNING: Published ports are discarded when using host network mode")
 		}
 	}
 	return nil

@@ -127,7 +127,7 @@ func linkHostsLines(targets []linkTarget) []string {
 
 // updateParentsLocked runs after child started: every running parent linked to it gets its
 // hosts line rewritten in place with the child's new address (§4, §8c). The rules follow in
-// syncLinkRulesLocked.
+// syncRulesLocked.
 //
 // Preconditions: the lock is held.
 func (r *Runtime) updateParentsLocked(all []*Container, child *Container) error {
@@ -160,17 +160,18 @@ func (r *Runtime) editHosts(c *Container, edit func([]byte) []byte) error {
 	return writeFileInPlace(path, edit(data))
 }
 
-// syncLinkRulesLocked makes the per-link ACCEPT rules in filter/MINILINK exactly what the records
-// say (§5's invariant): a pair per exposed port for each link whose parent and child both run,
-// while icc=false; none otherwise. Computing the whole set and comparing it with the chain makes
-// every caller (start, stop, rm --link, icc switch, crash recovery) the same idempotent step, and
-// keeps rules two links share until the last one goes.
+// syncRulesLocked makes the rules in the MINILINK chains exactly what the records say: per link
+// (§5's invariant) a pair per exposed port for each link whose parent and child both run, while
+// icc=false; per published port (§6) a DNAT and an ACCEPT for each running container's bindings.
+// Computing the whole set and comparing it with the chains makes every caller (start, stop,
+// rm --link, icc switch, crash recovery) the same idempotent step, and keeps rules two links share
+// until the last one goes.
 //
 // Preconditions: the lock is held.
 // pending, when not nil, is a container whose record is about to change: the rules follow its
 // new state (running for a start, stopped for a stop) before the record says so, so that the record
 // never claims a state whose rules are not in place yet.
-func (r *Runtime) syncLinkRulesLocked(pending *Container) error {
+func (r *Runtime) syncRulesLocked(pending *Container) error {
 	settings, err := bridge.LoadSettings(r.Root)
 	if err != nil {
 		return err
@@ -207,7 +208,7 @@ func (r *Runtime) syncLinkRulesLocked(pending *Container) error {
 					return err
 				}
 				for _, rule := range linker.Rules(settings.Bridge, p.Network.IPAddress, child.Network.IPAddress, ports) {
-					key := rule.String()
+					key := rule.Table + " " + rule.String()
 					if _, ok := want[key]; !ok {
 						want[key] = rule
 						order = append(order, key)
@@ -216,15 +217,31 @@ func (r *Runtime) syncLinkRulesLocked(pending *Container) error {
 			}
 		}
 	}
-	have, err := bridge.ListRules("filter", bridge.ChainName)
-	if err != nil {
-		return err
+	for _, c := range all {
+		if !c.State.Running() || c.Network.IPAddress == "" {
+			continue
+		}
+		for _, rule := range bridge.PortRules(settings.Bridge, c.Network.IPAddress, c.Network.Ports) {
+			key := rule.Table + " " + rule.String()
+			if _, ok := want[key]; !ok {
+				want[key] = rule
+				order = append(order, key)
+			}
+		}
+	}
+	var have []bridge.Rule
+	for _, table := range []string{"filter", "nat"} {
+		rules, err := bridge.ListRules(table, bridge.ChainName)
+		if err != nil {
+			return err
+		}
+		have = append(have, rules...)
 	}
 	present := map[string]bool{}
 	var errs []error
 	for _, rule := range have {
-		key := rule.String()
-		if !linker.IsLinkRule(settings.Bridge, key) {
+		key := rule.Table + " " + rule.String()
+		if !linker.IsLinkRule(settings.Bridge, rule.String()) && !bridge.IsPortRule(settings.Bridge, rule) {
 			continue
 		}
 		present[key] = true
@@ -320,6 +337,6 @@ func (r *Runtime) RemoveLink(name string) error {
 	if parent.State.Running() {
 		errs = append(errs, r.editHosts(parent, func(h []byte) []byte { return linker.RemoveHostsLine(h, alias) }))
 	}
-	errs = append(errs, r.syncLinkRulesLocked(nil))
+	errs = append(errs, r.syncRulesLocked(nil))
 	return errors.Join(errs...)
 }

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/minilink/minilink/bridge"
 )
 
 // Container states, as Docker names them.
@@ -54,6 +56,9 @@ type HostConfig struct {
 	NetworkMode string `json:"NetworkMode"` // "bridge", "none", "host" or "container:<id>"
 	AutoRemove  bool   `json:"AutoRemove"`
 	Links       []Link `json:"Links,omitempty"` // in --link order
+	// Publish are the -p values; PublishAllPorts is -P. Host ports are chosen at start.
+	Publish         []bridge.Publish `json:"Publish,omitempty"`
+	PublishAllPorts bool             `json:"PublishAllPorts,omitempty"`
 }
 
 // Link is one --link of a parent. It stores the child's name, not its ID, so that a child removed
@@ -90,6 +95,8 @@ type Network struct {
 	Gateway     string `json:"Gateway"`
 	MacAddress  string `json:"MacAddress"`
 	HostVeth    string `json:"HostVeth"`
+	// Ports are the published ports while the container runs, host ports chosen.
+	Ports []bridge.Binding `json:"Ports,omitempty"`
 }
 
 func (r *Runtime) containerDir(id string) string { return filepath.Join(r.Root, "containers", id) }

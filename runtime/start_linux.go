@@ -7,6 +7,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minilink/minilink/bridge"
+	"github.com/minilink/minilink/linker"
 	"github.com/minilink/minilink/rootfs"
 )
 
@@ -59,7 +62,7 @@ func (r *Runtime) launchLocked(c *Container, streams stdio) (_ *session, err err
 			c.State.Status = pick2(c.State.StartedAt.IsZero(), StatusCreated, StatusExited)
 			c.State.Error = err.Error()
 			c.State.Starting = false
-			_ = r.syncLinkRulesLocked(c)
+			_ = r.syncRulesLocked(c)
 			_ = r.save(c)
 		}
 	}()
@@ -177,7 +180,7 @@ func (r *Runtime) launchLocked(c *Container, streams stdio) (_ *session, err err
 	// hosts lines and rules of the parents already running (§8c).
 	starting := *c
 	starting.State.Status = StatusRunning
-	if err := r.syncLinkRulesLocked(&starting); err != nil {
+	if err := r.syncRulesLocked(&starting); err != nil {
 		return nil, fmt.Errorf("link rules: %w", err)
 	}
 	if err := r.updateParentsLocked(all, c); err != nil {
@@ -333,6 +336,16 @@ func (r *Runtime) prepareNetworkLocked(c *Container) (networkPlan, error) {
 		Gateway:     settings.Gateway,
 		MacAddress:  bridge.MAC(ip).String(),
 	}
+	var taken []bridge.Binding
+	for _, other := range all {
+		if other.ID != c.ID {
+			taken = append(taken, other.Network.Ports...)
+		}
+	}
+	if c.Network.Ports, err = bridge.AllocatePorts(publications(c), taken, hostPortFree); err != nil {
+		c.Network = Network{}
+		return networkPlan{}, userError(ErrInvalidArgument, "%s", err)
+	}
 	// Persist the address at once, so that a crash before the container runs still shows who
 	// holds it, and the next reconcile releases it.
 	if err := r.save(c); err != nil {
@@ -431,7 +444,7 @@ func (r *Runtime) finishLocked(c *Container, code int, reason string) error {
 	c.State.OwnerPid, c.State.OwnerStart = 0, 0
 	c.State.FinishedAt = time.Now().UTC()
 	// The rules go before the record says "exited": stop returns once it does.
-	errs = append(errs, r.syncLinkRulesLocked(c))
+	errs = append(errs, r.syncRulesLocked(c))
 	if c.HostConfig.AutoRemove && errors.Join(errs...) == nil {
 		errs = append(errs, r.removeDirLocked(c))
 	} else if err := r.save(c); err != nil {
@@ -461,4 +474,48 @@ func exitCode(ps *os.ProcessState) int {
 		return utils.ExitStatus(unix.WaitStatus(ws))
 	}
 	return ps.ExitCode()
+}
+
+// publications are what a start publishes, in port order: the -p values, then with -P every
+// exposed port that no -p names.
+func publications(c *Container) []bridge.Publish {
+	pubs := append([]bridge.Publish(nil), c.HostConfig.Publish...)
+	if c.HostConfig.PublishAllPorts {
+		named := map[string]bool{}
+		for _, p := range pubs {
+			named[p.Key()] = true
+		}
+		ports, _ := linker.SortedPorts(c.Config.ExposedPorts)
+		for _, p := range ports {
+			if !named[p.String()] && (p.Proto == "tcp" || p.Proto == "udp") {
+				pubs = append(pubs, bridge.Publish{HostIP: "0.0.0.0", ContainerPort: p.Num, Proto: p.Proto})
+			}
+		}
+	}
+	sort.SliceStable(pubs, func(i, j int) bool {
+		a, b := pubs[i], pubs[j]
+		if a.ContainerPort != b.ContainerPort {
+			return a.ContainerPort < b.ContainerPort
+		}
+		return a.Proto < b.Proto
+	})
+	return pubs
+}
+
+// hostPortFree tries to bind the host port, as Docker's proxy would: a host process that holds
+// it makes the start fail with the kernel's word for it.
+func hostPortFree(ip string, port int, proto string) error {
+	addr := net.JoinHostPort(ip, strconv.Itoa(port))
+	if proto == "udp" {
+		c, err := net.ListenPacket("udp4", addr)
+		if err != nil {
+			return err
+		}
+		return c.Close()
+	}
+	l, err := net.Listen("tcp4", addr)
+	if err != nil {
+		return err
+	}
+	return l.Close()
 }

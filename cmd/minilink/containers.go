@@ -55,6 +55,8 @@ func addCreateFlags(cmd *cobra.Command, f *createFlags) {
 	fl.BoolVarP(&f.opts.Interactive, "interactive", "i", false, "keep STDIN open")
 	fl.BoolVarP(&f.opts.Tty, "tty", "t", false, "allocate a pseudo-TTY")
 	fl.BoolVar(&f.opts.AutoRemove, "rm", false, "remove the container when it exits")
+	fl.StringArrayVarP(&f.opts.Publish, "publish", "p", nil, "publish a container's port on the host: [IP:][HOSTPORT:]PORT[/tcp|udp] (DNAT rules, no proxy process)")
+	fl.BoolVarP(&f.opts.PublishAll, "publish-all", "P", false, "publish every exposed port on a free host port from 32768 up")
 	fl.StringArrayVar(&f.opts.Links, "link", nil, "link to another container: NAME[:ALIAS] (repeatable; adds /etc/hosts lines, ALIAS_* variables and, with icc=false, ACCEPT rules)")
 	// -h is the hostname, as in Docker; help stays on --help.
 	fl.BoolP("help", "", false, "help for "+cmd.Name())

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -54,10 +55,11 @@ type stateJSON struct {
 }
 
 type hostConfigJSON struct {
-	NetworkMode  string              `json:"NetworkMode"`
-	AutoRemove   bool                `json:"AutoRemove"`
-	Links        []string            `json:"Links"` // null when there are none, as Docker prints it
-	PortBindings map[string][]string `json:"PortBindings"`
+	NetworkMode     string                   `json:"NetworkMode"`
+	AutoRemove      bool                     `json:"AutoRemove"`
+	Links           []string                 `json:"Links"` // null when there are none, as Docker prints it
+	PortBindings    map[string][]portBinding `json:"PortBindings"`
+	PublishAllPorts bool                     `json:"PublishAllPorts"`
 }
 
 type portBinding struct {
@@ -93,6 +95,17 @@ func inspectContainer(rt *runtime.Runtime, c *runtime.Container) containerJSON {
 		for p := range c.Config.ExposedPorts {
 			ports[p] = nil
 		}
+		for _, b := range c.Network.Ports {
+			ports[b.Key()] = append(ports[b.Key()], portBinding{HostIP: b.HostIP, HostPort: strconv.Itoa(b.HostPort)})
+		}
+	}
+	bindings := map[string][]portBinding{}
+	for _, p := range c.HostConfig.Publish {
+		hp := ""
+		if p.HostPort != 0 {
+			hp = strconv.Itoa(p.HostPort)
+		}
+		bindings[p.Key()] = append(bindings[p.Key()], portBinding{HostIP: p.HostIP, HostPort: hp})
 	}
 	endpoint := endpointNetworkJSON{
 		Gateway:     c.Network.Gateway,
@@ -127,10 +140,11 @@ func inspectContainer(rt *runtime.Runtime, c *runtime.Container) containerJSON {
 		Driver:         "overlay",
 		Platform:       "linux",
 		HostConfig: hostConfigJSON{
-			NetworkMode:  c.HostConfig.NetworkMode,
-			AutoRemove:   c.HostConfig.AutoRemove,
-			Links:        links,
-			PortBindings: map[string][]string{},
+			NetworkMode:     c.HostConfig.NetworkMode,
+			AutoRemove:      c.HostConfig.AutoRemove,
+			Links:           links,
+			PortBindings:    bindings,
+			PublishAllPorts: c.HostConfig.PublishAllPorts,
 		},
 		Config: c.Config,
 		NetworkSettings: networkSettingsJSON{

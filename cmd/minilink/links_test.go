@@ -27,11 +27,16 @@ func ipOf(t *testing.T, name string) string {
 	return inspect(t, "{{.NetworkSettings.IPAddress}}", name)
 }
 
-// redisPing sends PING to addr:6379 from the container named from, with exec, or from a new
+// redisPing sends PING to host:6379 from the container named from, with exec, or from a new
 // container when from is "".
 func redisPing(t *testing.T, from, host string) result {
 	t.Helper()
-	script := "printf 'PING\\r\\n' | nc -w 2 " + host + " 6379"
+	return redisPingPort(t, from, host, "6379")
+}
+
+func redisPingPort(t *testing.T, from, host, port string) result {
+	t.Helper()
+	script := "printf 'PING\\r\\n' | nc -w 2 " + host + " " + port
 	if from == "" {
 		return ml(t, "run", "--rm", "busybox", "sh", "-c", script)
 	}

@@ -101,7 +101,7 @@ no daemon, and everything it changes in the kernel can be seen with ip, iptables
 	for _, c := range []*cobra.Command{
 		newRunCommand(g), newCreateCommand(g), newStartCommand(g), newStopCommand(g),
 		newRestartCommand(g), newKillCommand(g), newRmCommand(g), newPsCommand(g), newLogsCommand(g),
-		newExecCommand(g), newInspectCommand(g), newRenameCommand(g),
+		newExecCommand(g), newInspectCommand(g), newRenameCommand(g), newPortCommand(g),
 	} {
 		c.GroupID = "containers"
 		root.AddCommand(c)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/minilink/minilink/bridge"
+	"github.com/minilink/minilink/linker"
 	"github.com/minilink/minilink/runtime"
 )
 
@@ -48,7 +51,14 @@ func (r psRow) CreatedAt() string { return r.c.Created.Local().Format("2006-01-0
 func (r psRow) RunningFor() string {
 	return humanDuration(r.now.Sub(r.c.Created)) + " ago"
 }
-func (r psRow) Ports() string { return "" }
+
+// Ports is the PORTS column: empty unless the container runs.
+func (r psRow) Ports() string {
+	if !r.c.State.Running() {
+		return ""
+	}
+	return portsColumn(r.c.Config.ExposedPorts, r.c.Network.Ports)
+}
 func (r psRow) State() string { return r.c.State.Status }
 
 // Names is the container's name; --no-trunc adds the link names that reach it, as Docker does.
@@ -169,4 +179,87 @@ func printRows[T any](format string, rows []T, header map[string]string) error {
 		return tw.Flush()
 	}
 	return nil
+}
+
+// portsColumn formats ps's PORTS the way the docker 20.10 CLI does (spec §6): one entry per
+// binding and per unpublished exposed port, sorted; bindings whose host port differs go to a list
+// of mappings; the rest are grouped into ranges per protocol (and host IP); groups first.
+func portsColumn(exposed map[string]struct{}, bindings []bridge.Binding) string {
+	type entry struct {
+		ip       string
+		hp, cp   int
+		proto    string
+		unpubbed bool
+	}
+	var entries []entry
+	published := map[string]bool{}
+	for _, b := range bindings {
+		published[b.Key()] = true
+		entries = append(entries, entry{ip: b.HostIP, hp: b.HostPort, cp: b.ContainerPort, proto: b.Proto})
+	}
+	for key := range exposed {
+		if published[key] {
+			continue
+		}
+		p, err := linker.ParsePort(key)
+		if err != nil {
+			continue
+		}
+		entries = append(entries, entry{cp: p.Num, proto: p.Proto, unpubbed: true})
+	}
+	sort.Slice(entries, func(i, j int) bool {
+		a, b := entries[i], entries[j]
+		if a.cp != b.cp {
+			return a.cp < b.cp
+		}
+		if a.ip != b.ip {
+			return a.ip < b.ip
+		}
+		if a.hp != b.hp {
+			return a.hp < b.hp
+		}
+		return a.proto < b.proto
+	})
+	type group struct {
+		ip, proto   string
+		first, last int
+		unpubbed    bool
+	}
+	format := func(g *group) string {
+		span := strconv.Itoa(g.first)
+		if g.last != g.first {
+			span += "-" + strconv.Itoa(g.last)
+		}
+		if g.unpubbed {
+			return span + "/" + g.proto
+		}
+		return g.ip + ":" + span + "->" + span + "/" + g.proto
+	}
+	var groups, mappings, keyOrder []string
+	open := map[string]*group{}
+	for _, e := range entries {
+		if !e.unpubbed && e.hp != e.cp {
+			mappings = append(mappings, fmt.Sprintf("%s:%d->%d/%s", e.ip, e.hp, e.cp, e.proto))
+			continue
+		}
+		key := e.proto
+		if !e.unpubbed {
+			key = e.ip + "/" + e.proto
+		}
+		g, ok := open[key]
+		switch {
+		case !ok:
+			keyOrder = append(keyOrder, key)
+		case e.cp == g.last+1:
+			g.last = e.cp
+			continue
+		default:
+			groups = append(groups, format(g))
+		}
+		open[key] = &group{ip: e.ip, proto: e.proto, first: e.cp, last: e.cp, unpubbed: e.unpubbed}
+	}
+	for _, key := range keyOrder {
+		groups = append(groups, format(open[key]))
+	}
+	return strings.Join(append(groups, mappings...), ", ")
 }
