@@ -6,8 +6,12 @@
 #   busybox (also tagged alpine)  busybox-static with every applet, passwd/group, CMD ["/bin/sh"]
 #   redis                         Debian's redis-server with the libraries it needs, busybox for
 #                                 a shell, WORKDIR /data, EXPOSE 6379
+#   trainingwheels                the links lesson's web app (cmd/trainingwheels, built static
+#                                 with the Go modules already downloaded), busybox for a shell,
+#                                 EXPOSE 5000, CMD ["trainingwheels"]
 #
-# minilink is taken from $MINILINK, else from PATH, else ./minilink at the repo root.
+# minilink is taken from $MINILINK, else from PATH, else ./minilink at the repo root; go from
+# PATH, else /usr/local/go/bin/go.
 # Rerunning re-imports: the tags move to the new images and the unchanged layers are shared.
 set -euo pipefail
 
@@ -29,6 +33,16 @@ find_minilink() {
 	fi
 }
 
+find_go() {
+	if command -v go >/dev/null 2>&1; then
+		command -v go
+	elif [[ -x /usr/local/go/bin/go ]]; then
+		echo /usr/local/go/bin/go
+	else
+		die "go not found: put it on PATH or install it in /usr/local/go (it builds the trainingwheels image)"
+	fi
+}
+
 need() { # need COMMAND APT-PACKAGE
 	command -v "$1" >/dev/null 2>&1 || die "$1 not found: install the Debian package $2 (apt-get install $2)"
 }
@@ -38,12 +52,13 @@ need redis-server redis-server
 need ldd libc-bin
 need tar tar
 ml=$(find_minilink)
+go_bin=$(find_go)
 
 # The images a previous run made: a rerun moves their tags to the new imports, and removes them
 # once untagged (unless a container still uses one; then rmi refuses and it stays).
 previous=()
-for name in busybox alpine redis; do
-	previous+=($("$ml" images -q --no-trunc "$name" 2>/dev/null || true))
+for name in busybox alpine redis trainingwheels; do
+	mapfile -t -O "${#previous[@]}" previous < <("$ml" images -q --no-trunc "$name" 2>/dev/null || true)
 done
 remove_replaced() {
 	local id
@@ -189,4 +204,20 @@ import_image "$rd" redis \
 	'EXPOSE 6379' \
 	'CMD ["redis-server","--protected-mode","no"]'
 echo "redis:latest $IMPORTED_ID"
+
+# trainingwheels: a static Go binary, so no libraries; offline, from the module cache (no
+# `go mod download` here: this runs in the tests' network namespace). -buildvcs=false and
+# -trimpath keep the binary, and so the layer, the same from one checkout state to the next.
+new_rootfs
+tw=$ROOTFS
+add_base "$tw"
+add_busybox "$tw"
+(cd "$repo_root" && CGO_ENABLED=0 "$go_bin" build -trimpath -buildvcs=false -ldflags '-s -w' \
+	-o "$tw/usr/local/bin/trainingwheels" ./cmd/trainingwheels) ||
+	die "building cmd/trainingwheels failed (are the Go modules downloaded? go mod download, with a network)"
+import_image "$tw" trainingwheels \
+	"ENV $path_env" \
+	'EXPOSE 5000' \
+	'CMD ["trainingwheels"]'
+echo "trainingwheels:latest $IMPORTED_ID"
 remove_replaced
