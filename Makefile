@@ -19,9 +19,11 @@ minilink: $(shell find cmd runtime bridge rootfs linker -name '*.go' 2>/dev/null
 images: minilink
 	MINILINK=$(CURDIR)/minilink scripts/images.sh
 
-# The walkthrough: builds minilink and the images, runs containers on the bridge.
+# The links lesson, offline: builds minilink and the images, then replays it step by step.
+# DEMO_ARGS=--step pauses between steps. In the Vagrant VM (the repo at /vagrant) the last web app
+# keeps running, so that the laptop's browser can show its page.
 demo: minilink
-	MINILINK=$(CURDIR)/minilink scripts/demo.sh
+	MINILINK=$(CURDIR)/minilink scripts/demo.sh $(if $(filter /vagrant,$(CURDIR)),--keep) $(DEMO_ARGS)
 
 # Unit tests, then integration tests as root inside a private network and mount namespace, then
 # a leak audit. See scripts/test.sh.
