@@ -25,9 +25,11 @@ images: minilink
 demo: minilink
 	MINILINK=$(CURDIR)/minilink scripts/demo.sh $(if $(filter /vagrant,$(CURDIR)),--keep) $(DEMO_ARGS)
 
-# Unit tests, then integration tests as root inside a private network and mount namespace, then
-# a leak audit. See scripts/test.sh.
+# Static checks of the scripts and the Vagrantfile (shellcheck, vagrant validate), then unit and
+# integration tests as root inside a private network and mount namespace, then a leak audit. See
+# scripts/check-scripts.sh and scripts/test.sh.
 test:
+	scripts/check-scripts.sh
 	scripts/test.sh
 
 # Unit tests only: no root, no kernel changes.

@@ -28,11 +28,12 @@ func publishedPort(t *testing.T, name string) string {
 	return out[strings.LastIndex(out, ":")+1:]
 }
 
-// waitPage retries until the app answers at all (it starts in a few milliseconds).
+// waitPage retries until the app answers at all (it starts in a few milliseconds); it asks /env,
+// which counts nothing.
 func waitPage(t *testing.T, port string) {
 	t.Helper()
 	eventually(t, 5*time.Second, func() error {
-		if code, body := getPage(t, port, "/"); code == 0 {
+		if code, body := getPage(t, port, "/env"); code == 0 {
 			return fmt.Errorf("no answer: %s", body)
 		}
 		return nil
