@@ -80,27 +80,16 @@ func (r *Runtime) NetworkSet(icc *bool, subnet, bridgeName string) (bridge.Setti
 	if icc != nil {
 		s.ICC = *icc
 	}
-	if (subnet != "" && subnet != old.Subnet) || (bridgeName != "" && bridgeName != old.Bridge) {
-		all, err := r.list()
-		if err != nil {
-			return old, err
-		}
-		for _, c := range all {
-			if c.State.Running() && c.Network.IPAddress != "" {
-				return old, userError(ErrRunning, "cannot change network settings while containers are running")
-			}
-		}
-	}
-	if bridgeName != "" && bridgeName != old.Bridge {
+	// Validate everything first, then check that nothing runs, then change the kernel.
+	changeBridge := bridgeName != "" && bridgeName != old.Bridge
+	changeSubnet := subnet != "" && subnet != old.Subnet
+	if changeBridge {
 		if len(bridgeName) > 15 || strings.ContainsAny(bridgeName, "/ \t\n:") {
 			return old, userError(ErrInvalidArgument, "invalid bridge name %q: at most 15 characters, no '/', ':' or spaces", bridgeName)
 		}
-		if err := bridge.Remove(old); err != nil {
-			return old, err
-		}
 		s.Bridge = bridgeName
 	}
-	if subnet != "" && subnet != old.Subnet {
+	if changeSubnet {
 		ip, n, err := net.ParseCIDR(subnet)
 		if err != nil || ip.To4() == nil {
 			return old, userError(ErrInvalidArgument, "invalid subnet %s: an IPv4 CIDR such as 172.18.0.0/16 is expected", subnet)
@@ -112,6 +101,17 @@ func (r *Runtime) NetworkSet(icc *bool, subnet, bridgeName string) (bridge.Setti
 		copy(gw, n.IP.To4())
 		gw[3]++
 		s.Subnet, s.Gateway = n.String(), gw.String()
+	}
+	if changeBridge || changeSubnet {
+		all, err := r.list()
+		if err != nil {
+			return old, err
+		}
+		for _, c := range all {
+			if c.State.Running() && c.Network.IPAddress != "" {
+				return old, userError(ErrRunning, "cannot change network settings while containers are running")
+			}
+		}
 		// The old bridge holds the old gateway address and the base rules name the old subnet.
 		if err := bridge.Remove(old); err != nil {
 			return old, err
