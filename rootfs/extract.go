@@ -16,18 +16,26 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// whiteoutPrefix marks overlay deletions in layer tars. An imported image has a single layer, so
-// there is nothing below for a whiteout to hide and such entries are dropped.
-const whiteoutPrefix = ".wh."
+// whiteoutPrefix marks overlay deletions in layer tars: ".wh.NAME" deletes NAME of the layers
+// below, and opaqueWhiteout in a directory hides everything the layers below have in it.
+const (
+	whiteoutPrefix = ".wh."
+	opaqueWhiteout = ".wh..wh..opq"
+)
 
-// extractTar unpacks the tar stream r into the directory root, which must be fresh and private to
-// the caller, and returns the total size of the regular files written.
+// extractTar unpacks the tar stream that rec reads into the directory root, which must be fresh
+// and private to the caller, and returns the total size of the regular files written.
 //
 // Every entry is checked before anything is created: its cleaned name must stay below root, no
 // existing component of its parent may be a symlink (so a symlink from an earlier entry is never
 // followed, whatever it points at), and a hard link's target must be inside root too.
-func extractTar(r io.Reader, root string) (int64, error) {
-	tr := tar.NewReader(r)
+//
+// layer says the tar is one layer of a pulled or loaded image, to be stacked on the layers below
+// it: whiteouts become what overlayfs understands (see applyWhiteout), and absolute names and
+// device nodes, which image builders never produce, are refused. Otherwise (Import: a single
+// layer, nothing below) whiteouts are dropped, and device nodes made as docker import does.
+func extractTar(rec *tarRecorder, root string, layer bool) (int64, error) {
+	tr := tar.NewReader(rec)
 	isRoot := os.Geteuid() == 0
 	type dirTime struct {
 		path  string
@@ -47,6 +55,9 @@ func extractTar(r io.Reader, root string) (int64, error) {
 		if err != nil {
 			return 0, err
 		}
+		if layer && (strings.HasPrefix(hdr.Name, "/") || (hdr.Typeflag == tar.TypeLink && strings.HasPrefix(hdr.Linkname, "/"))) {
+			return 0, fmt.Errorf("extract %s: absolute path in an image layer", hdr.Name)
+		}
 		if rel == "." {
 			// The archive's "./": apply its metadata to the root itself.
 			if hdr.Typeflag == tar.TypeDir {
@@ -58,6 +69,11 @@ func extractTar(r io.Reader, root string) (int64, error) {
 			continue
 		}
 		if strings.HasPrefix(path.Base(rel), whiteoutPrefix) {
+			if layer {
+				if err := applyWhiteout(root, rel); err != nil {
+					return 0, fmt.Errorf("extract %s: %w", hdr.Name, err)
+				}
+			}
 			continue
 		}
 		target := filepath.Join(root, filepath.FromSlash(rel))
@@ -71,6 +87,9 @@ func extractTar(r io.Reader, root string) (int64, error) {
 		// entry is a directory too, so that its contents survive.
 		if fi, err := os.Lstat(target); err == nil {
 			if !(fi.IsDir() && hdr.Typeflag == tar.TypeDir) {
+				if err := rec.detach(rel); err != nil {
+					return 0, fmt.Errorf("extract %s: %w", hdr.Name, err)
+				}
 				if err := os.RemoveAll(target); err != nil {
 					return 0, fmt.Errorf("extract %s: %w", hdr.Name, err)
 				}
@@ -84,7 +103,13 @@ func extractTar(r io.Reader, root string) (int64, error) {
 			}
 			dirs = append(dirs, dirTime{target, hdr.ModTime})
 		case tar.TypeReg:
+			if hdr.Size > 0 {
+				rec.beginFile(rel)
+			}
 			n, err := writeFile(target, tr)
+			if hdr.Size > 0 {
+				rec.endFile()
+			}
 			if err != nil {
 				return 0, fmt.Errorf("extract %s: %w", hdr.Name, err)
 			}
@@ -106,6 +131,11 @@ func extractTar(r io.Reader, root string) (int64, error) {
 			// A hard link shares the inode, and so the metadata, of its target.
 			continue
 		case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+			if layer && hdr.Typeflag != tar.TypeFifo {
+				// A device node in an image would hand the container a disk or a terminal
+				// of the host; runtimes give containers their devices themselves.
+				return 0, fmt.Errorf("extract %s: device nodes are not allowed in image layers", hdr.Name)
+			}
 			mode := uint32(unix.S_IFIFO)
 			switch hdr.Typeflag {
 			case tar.TypeChar:
@@ -134,6 +164,43 @@ func extractTar(r io.Reader, root string) (int64, error) {
 		}
 	}
 	return size, nil
+}
+
+// applyWhiteout turns the whiteout entry rel into its overlayfs form in the layer directory root:
+// ".wh.NAME" becomes a 0/0 character device named NAME, which hides NAME of the lower layers, and
+// ".wh..wh..opq" sets trusted.overlay.opaque=y on its directory, which hides the lower layers'
+// contents of that directory.
+func applyWhiteout(root, rel string) error {
+	if err := checkParent(root, rel); err != nil {
+		return err
+	}
+	dir := filepath.Join(root, filepath.FromSlash(path.Dir(rel)))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	base := path.Base(rel)
+	if base == opaqueWhiteout {
+		if err := unix.Setxattr(dir, "trusted.overlay.opaque", []byte("y"), 0); err != nil {
+			return fmt.Errorf("mark directory opaque (needs root): setxattr trusted.overlay.opaque: %w", err)
+		}
+		return nil
+	}
+	if strings.HasPrefix(base, whiteoutPrefix+whiteoutPrefix) {
+		return nil // aufs bookkeeping (.wh..wh.plnk and the like), meaningless to overlayfs
+	}
+	name := strings.TrimPrefix(base, whiteoutPrefix)
+	if name == "" || name == "." || name == ".." {
+		return fmt.Errorf("invalid whiteout %q", base)
+	}
+	target := filepath.Join(dir, name)
+	if _, err := os.Lstat(target); err == nil {
+		// The same layer has NAME: a whiteout only hides what the layers below have.
+		return nil
+	}
+	if err := unix.Mknod(target, unix.S_IFCHR, 0); err != nil {
+		return fmt.Errorf("make whiteout for %s: %w", name, err)
+	}
+	return nil
 }
 
 // entryPath cleans a tar entry name into a slash-separated path relative to the root. A leading

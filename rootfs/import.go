@@ -5,17 +5,15 @@ import (
 	"bytes"
 	"compress/bzip2"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -84,97 +82,45 @@ func (s *Store) Import(r io.Reader, ref string, changes []string) (*Image, error
 // importLayer unpacks r into layers/<diffID> and returns the diffID, the sha256 of the
 // uncompressed tar stream. A layer that is already stored is kept and the new copy dropped.
 func (s *Store) importLayer(r io.Reader) (v1.Hash, error) {
-	tarStream, closeFn, err := decompress(r)
+	tarStream, closeFn, err := decompress(r, "import")
 	if err != nil {
 		return v1.Hash{}, err
 	}
 	defer closeFn()
-
-	tmp, err := os.MkdirTemp(s.layersDir(), tmpPrefix+"layer-")
+	u, err := unpackLayer(context.Background(), tarStream, s.layersDir(), false)
 	if err != nil {
 		return v1.Hash{}, fmt.Errorf("import: %w", err)
 	}
-	keep := false
-	defer func() {
-		if !keep {
-			_ = os.RemoveAll(tmp)
-		}
-	}()
-	// MkdirTemp makes a 0700 directory; the layer root is the container's "/".
-	if err := os.Chmod(tmp, 0o755); err != nil {
+	if _, err := s.storeLayer(u); err != nil {
 		return v1.Hash{}, fmt.Errorf("import: %w", err)
 	}
-
-	h := sha256.New()
-	tee := io.TeeReader(tarStream, h)
-	size, err := extractTar(tee, tmp)
-	if err != nil {
-		return v1.Hash{}, fmt.Errorf("import: %w", err)
-	}
-	// The tar reader stops at the end-of-archive marker; the diffID covers the whole stream,
-	// padding included, as Docker computes it.
-	if _, err := io.Copy(io.Discard, tee); err != nil {
-		return v1.Hash{}, fmt.Errorf("import: read tar: %w", err)
-	}
-	hexID := hex.EncodeToString(h.Sum(nil))
-	diffID := v1.Hash{Algorithm: "sha256", Hex: hexID}
-
-	final := s.layerDir(hexID)
-	if _, err := os.Lstat(final); err == nil {
-		return diffID, nil // stored already; the deferred RemoveAll drops the copy
-	}
-	// The size record goes first: a layer directory without it is still usable (its size is
-	// recomputed), the reverse would be a stray file.
-	if err := writeFileAtomic(s.layerSizeFile(hexID), []byte(strconv.FormatInt(size, 10)+"\n")); err != nil {
-		return v1.Hash{}, fmt.Errorf("import: record layer size: %w", err)
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		return v1.Hash{}, fmt.Errorf("import: store layer: %w", err)
-	}
-	keep = true
-	return diffID, nil
+	return u.diffID, nil
 }
 
-// decompress sniffs the compression of r by its magic number, as docker import does.
-func decompress(r io.Reader) (io.Reader, func(), error) {
+// decompress sniffs the compression of r by its magic number, as docker import does; op names
+// the command in errors.
+func decompress(r io.Reader, op string) (io.Reader, func(), error) {
 	br := bufio.NewReader(r)
 	magic, err := br.Peek(6)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, nil, fmt.Errorf("import: read archive: %w", err)
+		return nil, nil, fmt.Errorf("%s: read archive: %w", op, err)
 	}
 	if len(magic) == 0 {
-		return nil, nil, errors.New("import: empty archive")
+		return nil, nil, fmt.Errorf("%s: empty archive", op)
 	}
 	switch {
 	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, nil, fmt.Errorf("import: gzip: %w", err)
+			return nil, nil, fmt.Errorf("%s: gzip: %w", op, err)
 		}
 		return zr, func() { _ = zr.Close() }, nil
 	case bytes.HasPrefix(magic, []byte("BZh")):
 		return bzip2.NewReader(br), func() {}, nil
 	case bytes.HasPrefix(magic, []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}):
-		return nil, nil, errors.New("import: xz-compressed archives are not supported; decompress it first (xz -d)")
+		return nil, nil, fmt.Errorf("%s: xz-compressed archives are not supported; decompress it first (xz -d)", op)
 	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
-		return nil, nil, errors.New("import: zstd-compressed archives are not supported; decompress it first (zstd -d)")
+		return nil, nil, fmt.Errorf("%s: zstd-compressed archives are not supported; decompress it first (zstd -d)", op)
 	}
 	return br, func() {}, nil
-}
-
-// removeLayer deletes a layer directory and its size record. The directory is first renamed to a
-// temp name so that a crash halfway through never leaves a partial layer under its real name.
-func (s *Store) removeLayer(hexID string) error {
-	dir := s.layerDir(hexID)
-	doomed := filepath.Join(s.layersDir(), tmpPrefix+"rm-"+hexID)
-	if err := os.Rename(dir, doomed); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("remove layer %s: %w", hexID, err)
-	}
-	if err := os.RemoveAll(doomed); err != nil {
-		return fmt.Errorf("remove layer %s: %w", hexID, err)
-	}
-	if err := os.Remove(s.layerSizeFile(hexID)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("remove layer %s: %w", hexID, err)
-	}
-	return nil
 }

@@ -72,6 +72,11 @@ func (s *Store) layerSizeFile(hexID string) string {
 	return filepath.Join(s.layersDir(), hexID+".size")
 }
 
+// layerSplitFile is the layer's tar-split record, from which Save rebuilds the layer's tar.
+func (s *Store) layerSplitFile(hexID string) string {
+	return filepath.Join(s.layersDir(), hexID+".tar-split")
+}
+
 var hexDigest = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // trimDigest returns the hex part of "sha256:<hex>" or "<hex>".
