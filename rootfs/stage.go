@@ -64,16 +64,17 @@ func (st *stager) haveImage(hexID string, cf *v1.ConfigFile) bool {
 }
 
 // parseConfig checks an image config before anything is fetched for it: its layer list must
-// match the manifest's, and every diffID be a sha256, since they name directories.
+// match the manifest's (unless nlayers is negative), and every diffID be a sha256, since they
+// name directories.
 func parseConfig(raw []byte, nlayers int) (*v1.ConfigFile, string, error) {
 	cf, err := v1.ParseConfigFile(bytes.NewReader(raw))
 	if err != nil {
 		return nil, "", fmt.Errorf("parse image config: %w", err)
 	}
-	if len(cf.RootFS.DiffIDs) != nlayers {
+	if nlayers >= 0 && len(cf.RootFS.DiffIDs) != nlayers {
 		return nil, "", fmt.Errorf("image config lists %d layers, the manifest %d", len(cf.RootFS.DiffIDs), nlayers)
 	}
-	if nlayers == 0 {
+	if len(cf.RootFS.DiffIDs) == 0 {
 		return nil, "", errors.New("image has no layers")
 	}
 	for _, d := range cf.RootFS.DiffIDs {
