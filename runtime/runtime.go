@@ -57,15 +57,7 @@ func (r *Runtime) libcontainerRoot() string { return filepath.Join(r.Root, "libc
 
 // Get resolves a container by full ID, name or unique ID prefix.
 func (r *Runtime) Get(arg string) (*Container, error) {
-	unlock, err := r.lock()
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	if err := r.reconcileLocked(); err != nil {
-		return nil, err
-	}
-	all, err := r.list()
+	all, err := r.List()
 	if err != nil {
 		return nil, err
 	}

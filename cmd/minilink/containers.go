@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
+	"github.com/minilink/minilink/rootfs"
 	"github.com/minilink/minilink/runtime"
 )
 
@@ -34,10 +35,28 @@ func forEach(args []string, fn func(arg string) error) error {
 	return nil
 }
 
+// eachContainer is the shape of Docker's multi-container commands: act on every argument, print
+// each one that worked, and report each failure on a line of its own.
+func eachContainer(g *globals, args []string, act func(rt *runtime.Runtime, arg string) error) error {
+	rt, err := g.runtime()
+	if err != nil {
+		return err
+	}
+	return forEach(args, func(arg string) error {
+		if err := act(rt, arg); err != nil {
+			return err
+		}
+		fmt.Println(arg)
+		return nil
+	})
+}
+
 // createFlags are the flags `create` and `run` share.
 type createFlags struct {
 	opts       runtime.CreateOptions
 	entrypoint string
+	pullPolicy string
+	pull       pullFlags
 }
 
 func addCreateFlags(cmd *cobra.Command, f *createFlags) {
@@ -58,6 +77,8 @@ func addCreateFlags(cmd *cobra.Command, f *createFlags) {
 	fl.StringArrayVarP(&f.opts.Publish, "publish", "p", nil, "publish a container's port on the host: [IP:][HOSTPORT:]PORT[/tcp|udp] (DNAT rules, no proxy process)")
 	fl.BoolVarP(&f.opts.PublishAll, "publish-all", "P", false, "publish every exposed port on a free host port from 32768 up")
 	fl.StringArrayVar(&f.opts.Links, "link", nil, "link to another container: NAME[:ALIAS] (repeatable; adds /etc/hosts lines, ALIAS_* variables and, with icc=false, ACCEPT rules)")
+	fl.StringVar(&f.pullPolicy, "pull", "missing", `pull the image before creating: "missing", "always" or "never"`)
+	f.pull.add(cmd)
 	// -h is the hostname, as in Docker; help stays on --help.
 	fl.BoolP("help", "", false, "help for "+cmd.Name())
 }
@@ -84,6 +105,9 @@ Prints the container's full ID.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rt, err := g.runtime()
 			if err != nil {
+				return err
+			}
+			if err := ensureImage(rt, args[0], f); err != nil {
 				return err
 			}
 			c, err := rt.Create(f.options(cmd, args))
@@ -118,6 +142,9 @@ with -d it prints the ID and a small monitor process waits for the container.`,
 			}
 			rt, err := g.runtime()
 			if err != nil {
+				return err
+			}
+			if err := ensureImage(rt, o.Image, f); err != nil {
 				return err
 			}
 			c, err := rt.Create(o)
@@ -214,16 +241,8 @@ func newStopCommand(g *globals) *cobra.Command {
 		Short: "Stop one or more running containers (SIGTERM, then SIGKILL after a grace period)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := g.runtime()
-			if err != nil {
-				return err
-			}
-			return forEach(args, func(arg string) error {
-				if err := rt.Stop(arg, time.Duration(seconds)*time.Second); err != nil {
-					return err
-				}
-				fmt.Println(arg)
-				return nil
+			return eachContainer(g, args, func(rt *runtime.Runtime, arg string) error {
+				return rt.Stop(arg, time.Duration(seconds)*time.Second)
 			})
 		},
 	}
@@ -238,16 +257,11 @@ func newRestartCommand(g *globals) *cobra.Command {
 		Short: "Restart one or more containers",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := g.runtime()
-			if err != nil {
-				return err
-			}
-			return forEach(args, func(arg string) error {
+			return eachContainer(g, args, func(rt *runtime.Runtime, arg string) error {
 				if err := rt.Restart(arg, time.Duration(seconds)*time.Second); err != nil {
 					//lint:ignore ST1005 Docker's exact text, which users and tests match
 					return fmt.Errorf("Cannot restart container %s: %w", arg, err)
 				}
-				fmt.Println(arg)
 				return nil
 			})
 		},
@@ -267,16 +281,9 @@ func newKillCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rt, err := g.runtime()
-			if err != nil {
+			return eachContainer(g, args, func(rt *runtime.Runtime, arg string) error {
+				_, err := rt.Signal(arg, sig)
 				return err
-			}
-			return forEach(args, func(arg string) error {
-				if _, err := rt.Signal(arg, sig); err != nil {
-					return err
-				}
-				fmt.Println(arg)
-				return nil
 			})
 		},
 	}
@@ -309,23 +316,11 @@ func newRmCommand(g *globals) *cobra.Command {
 		Example: "  minilink rm --link web/redis",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := g.runtime()
-			if err != nil {
-				return err
-			}
-			return forEach(args, func(arg string) error {
+			return eachContainer(g, args, func(rt *runtime.Runtime, arg string) error {
 				if link {
-					if err := rt.RemoveLink(arg); err != nil {
-						return err
-					}
-					fmt.Println(arg)
-					return nil
+					return rt.RemoveLink(arg)
 				}
-				if err := rt.Remove(arg, force); err != nil {
-					return err
-				}
-				fmt.Println(arg)
-				return nil
+				return rt.Remove(arg, force)
 			})
 		},
 	}
@@ -422,4 +417,27 @@ func newMonitorCommand(g *globals) *cobra.Command {
 func isTerminal(f *os.File) bool {
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
+}
+
+// ensureImage pulls the image first when --pull asks for it, as Docker's run and create do; the
+// pull's output goes to stderr, so that stdout keeps only the container's ID or output.
+func ensureImage(rt *runtime.Runtime, image string, f *createFlags) error {
+	switch f.pullPolicy {
+	case "never":
+		return nil
+	case "always":
+		return pull(rt, image, &f.pull, os.Stderr)
+	case "missing":
+	default:
+		return fmt.Errorf(`invalid pull policy %q: "missing", "always" or "never"`, f.pullPolicy)
+	}
+	if _, err := rt.Images.Lookup(image); !errors.Is(err, rootfs.ErrNoSuchImage) {
+		return nil // present, or an error that create will report
+	}
+	full := image
+	if !strings.Contains(lastPathElement(image), ":") && !strings.Contains(image, "@") {
+		full += ":latest"
+	}
+	fmt.Fprintf(os.Stderr, "Unable to find image '%s' locally\n", full)
+	return pull(rt, image, &f.pull, os.Stderr)
 }

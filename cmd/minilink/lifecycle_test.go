@@ -235,7 +235,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{"run", "nosuchimage"}, "Unable to find image 'nosuchimage' locally"},
+		{[]string{"run", "--pull", "never", "nosuchimage"}, "Unable to find image 'nosuchimage' locally"},
+		{[]string{"run", "--pull", "sometimes", "busybox"}, `invalid pull policy "sometimes"`},
 		{[]string{"run", "--bogus", "busybox"}, "unknown flag: --bogus"},
 		{[]string{"run", "--name", "taken", "busybox", "true"}, `Conflict. The container name "/taken" is already in use`},
 		{[]string{"run", "--name", "bad name", "busybox", "true"}, "Invalid container name (bad name)"},
@@ -257,6 +258,11 @@ func TestBadInputChangesNothing(t *testing.T) {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			wantError(t, ml(t, tc.args...), tc.msg)
 		})
+	}
+	// A missing image is pulled first, as Docker does; here there is no registry to reach.
+	r := ml(t, "run", "nosuchimage")
+	if r.code != 125 || !strings.HasPrefix(r.stderr, "Unable to find image 'nosuchimage:latest' locally\nlatest: Pulling from library/nosuchimage\nminilink: ") {
+		t.Fatalf("run of a missing image without a registry: %s", r)
 	}
 	// -u nosuchuser fails at start: run leaves the container Created, as Docker does; remove it.
 	for _, line := range strings.Split(strings.TrimSpace(mustML(t, "ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.State}}")), "\n") {

@@ -106,7 +106,7 @@ no daemon, and everything it changes in the kernel can be seen with ip, iptables
 		c.GroupID = "containers"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newImportCommand(g), newImagesCommand(g), newRmiCommand(g), newTagCommand(g)} {
+	for _, c := range []*cobra.Command{newPullCommand(g), newImportCommand(g), newLoadCommand(g), newSaveCommand(g), newImagesCommand(g), newRmiCommand(g), newTagCommand(g)} {
 		c.GroupID = "images"
 		root.AddCommand(c)
 	}
