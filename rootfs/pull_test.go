@@ -549,3 +549,34 @@ func TestPullCancel(t *testing.T) {
 		})
 	}
 }
+
+// Plain HTTP goes to loopback registries only, unless insecure.
+func TestRegistryTransportRefusesPlainHTTP(t *testing.T) {
+	tests := []struct {
+		url      string
+		insecure bool
+		refused  bool
+	}{
+		{"http://10.0.0.7:5000/v2/", false, true},
+		{"http://registry.example.com/v2/", false, true},
+		{"http://10.0.0.7:5000/v2/", true, false},
+		{"http://127.0.0.1:1/v2/", false, false},
+		{"http://127.1.2.3:1/v2/", false, false},
+		{"http://localhost:1/v2/", false, false},
+		{"http://[::1]:1/v2/", false, false},
+	}
+	for _, tc := range tests {
+		g := &httpGuard{next: roundTripFunc(func(*http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody}, nil
+		}), insecure: tc.insecure}
+		req, _ := http.NewRequest(http.MethodGet, tc.url, nil)
+		_, err := g.RoundTrip(req)
+		if refused := err != nil; refused != tc.refused {
+			t.Errorf("%s insecure=%v: err = %v, want refused %v", tc.url, tc.insecure, err, tc.refused)
+		}
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
