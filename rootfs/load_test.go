@@ -7,7 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -265,7 +265,7 @@ func checkLayers(img v1.Image) error {
 		}
 		want, _ := l.DiffID()
 		if got := hex.EncodeToString(h.Sum(nil)); got != want.Hex {
-			return &json.UnsupportedValueError{Str: "diffID mismatch " + got}
+			return fmt.Errorf("layer content is sha256:%s, diffID says %s", got, want)
 		}
 	}
 	return nil
