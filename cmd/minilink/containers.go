@@ -426,7 +426,7 @@ func ensureImage(rt *runtime.Runtime, image string, f *createFlags) error {
 	case "never":
 		return nil
 	case "always":
-		return pull(rt, image, &f.pull, os.Stderr)
+		return pull(rt, image, &f.pull, os.Stderr, false)
 	case "missing":
 	default:
 		return fmt.Errorf(`invalid pull policy %q: "missing", "always" or "never"`, f.pullPolicy)
@@ -439,5 +439,5 @@ func ensureImage(rt *runtime.Runtime, image string, f *createFlags) error {
 		full += ":latest"
 	}
 	fmt.Fprintf(os.Stderr, "Unable to find image '%s' locally\n", full)
-	return pull(rt, image, &f.pull, os.Stderr)
+	return pull(rt, image, &f.pull, os.Stderr, false)
 }

@@ -74,14 +74,24 @@ func (r imageRow) Repository() string {
 	if r.tag == "" {
 		return "<none>"
 	}
-	repo, _, _ := strings.Cut(r.tag, ":")
+	repo, _ := splitTag(r.tag)
 	return repo
 }
 func (r imageRow) Tag() string {
-	if _, tag, ok := strings.Cut(r.tag, ":"); ok {
+	if _, tag := splitTag(r.tag); tag != "" {
 		return tag
 	}
 	return "<none>"
+}
+
+// splitTag splits "NAME:TAG" at the tag's colon, not at a registry's port
+// ("localhost:5000/x:1" is repository "localhost:5000/x", tag "1").
+func splitTag(ref string) (repo, tag string) {
+	i := strings.LastIndex(ref, ":")
+	if i < 0 || strings.Contains(ref[i:], "/") {
+		return ref, ""
+	}
+	return ref[:i], ref[i+1:]
 }
 func (r imageRow) ID() string {
 	if r.noTrunc {
@@ -146,7 +156,7 @@ func newImagesCommand(g *globals) *cobra.Command {
 }
 
 func matchesRepo(tag, filter string) bool {
-	repo, _, _ := strings.Cut(tag, ":")
+	repo, _ := splitTag(tag)
 	return tag == filter || repo == filter
 }
 

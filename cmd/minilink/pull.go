@@ -47,7 +47,7 @@ once below the state root and shared by every image and container that uses it.`
 			if err != nil {
 				return err
 			}
-			return pull(rt, args[0], f, os.Stdout)
+			return pull(rt, args[0], f, os.Stdout, true)
 		},
 	}
 	f.add(cmd)
@@ -56,14 +56,15 @@ once below the state root and shared by every image and container that uses it.`
 
 // pull runs a pull with Docker's output on out: the header lines, the layers' progress (redrawn
 // in place on a terminal, one line per change otherwise), then the Digest and Status lines and
-// the full reference. Ctrl-C cancels it, and the store keeps nothing of it.
-func pull(rt *runtime.Runtime, ref string, f *pullFlags, out *os.File) error {
+// the full reference. Ctrl-C cancels it, and the store keeps nothing of it. Like Docker, only the
+// pull command itself says "Using default tag".
+func pull(rt *runtime.Runtime, ref string, f *pullFlags, out *os.File, sayDefaultTag bool) error {
 	parsed, err := name.ParseReference(ref)
 	if err != nil {
 		return fmt.Errorf("invalid reference format: %s", ref)
 	}
 	tagOrDigest := parsed.Identifier()
-	if _, isTag := parsed.(name.Tag); isTag && !strings.Contains(lastPathElement(ref), ":") {
+	if _, isTag := parsed.(name.Tag); sayDefaultTag && isTag && !strings.Contains(lastPathElement(ref), ":") {
 		fmt.Fprintln(out, "Using default tag: latest")
 	}
 	fmt.Fprintf(out, "%s: Pulling from %s\n", tagOrDigest, parsed.Context().RepositoryStr())
