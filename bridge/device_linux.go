@@ -12,6 +12,8 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/minilink/minilink/explain"
 )
 
 // ErrBrNetfilter is returned by Ensure when icc is false and bridged traffic cannot be made to pass
@@ -96,17 +98,23 @@ func ensureBridge(name string, subnet *net.IPNet, gw net.IP) (netlink.Link, erro
 			found = true
 			continue
 		}
+		explain.Command("ip", "addr", "del", a.IPNet.String(), "dev", name)
 		if err := netlink.AddrDel(br, &a); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
 			return nil, fmt.Errorf("remove stale address %s from bridge %s: %w", a.IPNet, name, err)
 		}
 	}
 	if !found {
+		// netlink fills in the broadcast address, as `brd +` does.
+		explain.Command("ip", "addr", "add", want.String(), "brd", "+", "dev", name)
 		if err := netlink.AddrAdd(br, &netlink.Addr{IPNet: want}); err != nil && !errors.Is(err, unix.EEXIST) {
 			return nil, fmt.Errorf("add address %s to bridge %s: %w", want, name, err)
 		}
 	}
-	if err := netlink.LinkSetUp(br); err != nil {
-		return nil, fmt.Errorf("set bridge %s up: %w", name, err)
+	if br.Attrs().Flags&net.FlagUp == 0 {
+		explain.Command("ip", "link", "set", name, "up")
+		if err := netlink.LinkSetUp(br); err != nil {
+			return nil, fmt.Errorf("set bridge %s up: %w", name, err)
+		}
 	}
 	return br, nil
 }
@@ -118,6 +126,7 @@ func createBridge(name string) (netlink.Link, error) {
 	attrs := netlink.NewLinkAttrs()
 	attrs.Name = name
 	attrs.HardwareAddr = randomMAC()
+	explain.Command("ip", "link", "add", name, "address", attrs.HardwareAddr.String(), "type", "bridge")
 	err := netlink.LinkAdd(&netlink.Bridge{LinkAttrs: attrs})
 	// EEXIST: another process created it in between, which is just as good.
 	if err != nil && !errors.Is(err, unix.EEXIST) {
@@ -143,6 +152,7 @@ func removeBridge(name string) error {
 	if err != nil {
 		return fmt.Errorf("find bridge %s: %w", name, err)
 	}
+	explain.Command("ip", "link", "del", name)
 	if err := netlink.LinkDel(br); err != nil && !errors.Is(err, unix.ENODEV) {
 		return fmt.Errorf("delete bridge %s: %w", name, err)
 	}
@@ -184,6 +194,7 @@ func setSysctl(name, value string) error {
 	if cur, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(cur)) == value {
 		return nil
 	}
+	explain.Command("sysctl", "-w", strings.ReplaceAll(name, "/", ".")+"="+value)
 	if err := os.WriteFile(path, []byte(value+"\n"), 0o644); err != nil {
 		return fmt.Errorf("set sysctl %s=%s: %w", strings.ReplaceAll(name, "/", "."), value, err)
 	}

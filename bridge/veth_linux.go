@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/minilink/minilink/explain"
 )
 
 // containerIfName is the name of the container end of every veth pair.
@@ -45,11 +48,11 @@ func Attach(s Settings, nsPath string, ip net.IP) (string, error) {
 	}
 	defer ns.Close()
 
-	host, err := createVeth(br.Attrs().Index, ns, MAC(ip4))
+	host, err := createVeth(s.Bridge, br.Attrs().Index, ns, nsPath, MAC(ip4))
 	if err != nil {
 		return "", fmt.Errorf("attach to %s: %w", nsPath, err)
 	}
-	if err := configure(host, ns, &net.IPNet{IP: ip4, Mask: subnet.Mask}, gw); err != nil {
+	if err := configure(host, ns, nsPath, &net.IPNet{IP: ip4, Mask: subnet.Mask}, gw); err != nil {
 		if derr := Detach(host); derr != nil {
 			err = errors.Join(err, derr)
 		}
@@ -60,7 +63,7 @@ func Attach(s Settings, nsPath string, ip net.IP) (string, error) {
 
 // createVeth creates the pair under a fresh random host name, the peer already in ns and enslaved in
 // the same request, so that no half-placed eth0 is ever visible on the host.
-func createVeth(bridgeIndex int, ns netns.NsHandle, mac net.HardwareAddr) (string, error) {
+func createVeth(bridgeName string, bridgeIndex int, ns netns.NsHandle, nsPath string, mac net.HardwareAddr) (string, error) {
 	for range nameAttempts {
 		name, err := randomVethName()
 		if err != nil {
@@ -78,6 +81,9 @@ func createVeth(bridgeIndex int, ns netns.NsHandle, mac net.HardwareAddr) (strin
 		}
 		err = netlink.LinkAdd(veth)
 		if err == nil {
+			// One netlink request does both; the shell needs two commands.
+			explain.Command(append([]string{"ip", "link", "add", name, "type", "veth", "peer", "name", containerIfName, "address", mac.String(), "netns"}, netnsArg(nsPath)...)...)
+			explain.Command("ip", "link", "set", name, "master", bridgeName)
 			return name, nil
 		}
 		if errors.Is(err, unix.EEXIST) {
@@ -97,11 +103,13 @@ func createVeth(bridgeIndex int, ns netns.NsHandle, mac net.HardwareAddr) (strin
 
 // configure brings up the host end and sets up the container side through a handle bound to ns, so
 // no OS thread ever has to switch namespaces.
-func configure(host string, ns netns.NsHandle, addr *net.IPNet, gw net.IP) error {
+func configure(host string, ns netns.NsHandle, nsPath string, addr *net.IPNet, gw net.IP) error {
+	in := func(args ...string) []string { return append(ipIn(nsPath), args...) }
 	hl, err := linkByName(nil, host)
 	if err != nil {
 		return fmt.Errorf("find veth %s: %w", host, err)
 	}
+	explain.Command("ip", "link", "set", host, "up")
 	if err := netlink.LinkSetUp(hl); err != nil {
 		return fmt.Errorf("set veth %s up: %w", host, err)
 	}
@@ -114,6 +122,7 @@ func configure(host string, ns netns.NsHandle, addr *net.IPNet, gw net.IP) error
 	if err != nil {
 		return fmt.Errorf("find lo: %w", err)
 	}
+	explain.Command(in("link", "set", "lo", "up")...)
 	if err := h.LinkSetUp(lo); err != nil {
 		return fmt.Errorf("set lo up: %w", err)
 	}
@@ -121,9 +130,11 @@ func configure(host string, ns netns.NsHandle, addr *net.IPNet, gw net.IP) error
 	if err != nil {
 		return fmt.Errorf("find %s: %w", containerIfName, err)
 	}
+	explain.Command(in("addr", "add", addr.String(), "brd", "+", "dev", containerIfName)...)
 	if err := h.AddrAdd(eth, &netlink.Addr{IPNet: addr}); err != nil {
 		return fmt.Errorf("add address %s to %s: %w", addr, containerIfName, err)
 	}
+	explain.Command(in("link", "set", containerIfName, "up")...)
 	if err := h.LinkSetUp(eth); err != nil {
 		return fmt.Errorf("set %s up: %w", containerIfName, err)
 	}
@@ -132,6 +143,7 @@ func configure(host string, ns netns.NsHandle, addr *net.IPNet, gw net.IP) error
 		Dst:       &net.IPNet{IP: net.IPv4zero.To4(), Mask: net.CIDRMask(0, 32)},
 		Gw:        gw,
 	}
+	explain.Command(in("route", "add", "default", "via", gw.String(), "dev", containerIfName)...)
 	if err := h.RouteAdd(def); err != nil {
 		return fmt.Errorf("add default route via %s: %w", gw, err)
 	}
@@ -164,8 +176,23 @@ func Detach(hostVeth string) error {
 		return fmt.Errorf("delete veth %s: device is a %s, not a veth", hostVeth, l.Type())
 	}
 	// ENODEV: the pair vanished meanwhile, e.g. because its namespace was destroyed.
+	explain.Command("ip", "link", "del", hostVeth)
 	if err := netlink.LinkDel(l); err != nil && !errors.Is(err, unix.ENODEV) {
 		return fmt.Errorf("delete veth %s: %w", hostVeth, err)
 	}
 	return nil
+}
+
+// netnsArg names the namespace at nsPath for `ip link … netns`: its `ip netns` name, or the path
+// of a process's namespace as /proc/PID/ns/net, which ip takes as a pid.
+func netnsArg(nsPath string) []string {
+	if name, ok := strings.CutPrefix(nsPath, "/run/netns/"); ok {
+		return []string{name}
+	}
+	if pid, ok := strings.CutPrefix(nsPath, "/proc/"); ok {
+		if p, _, ok := strings.Cut(pid, "/"); ok {
+			return []string{p}
+		}
+	}
+	return []string{nsPath}
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/moby/sys/mountinfo"
 	"golang.org/x/sys/unix"
+
+	"github.com/minilink/minilink/explain"
 )
 
 // MountContainer mounts the overlay root of a container whose private directory is dir:
@@ -52,6 +54,8 @@ func MountContainer(layerDirs []string, dir string) (string, error) {
 	if len(opts) >= os.Getpagesize() {
 		return "", fmt.Errorf("mount container: overlay options too long (%d layers)", len(layerDirs))
 	}
+	explain.Note("the container's root: the image's layers read-only below, its own upper directory above")
+	explain.Command("mount", "-t", "overlay", "overlay", "-o", opts, target)
 	if err := unix.Mount("overlay", target, "overlay", 0, opts); err != nil {
 		return "", fmt.Errorf("mount overlay on %s: %w", target, err)
 	}
@@ -74,6 +78,7 @@ func UnmountContainer(dir string) error {
 		if fstype == "" {
 			return nil
 		}
+		explain.Command("umount", target)
 		err = unix.Unmount(target, 0)
 		if errors.Is(err, unix.EBUSY) {
 			// A process still has a file open in there (for example a container being torn

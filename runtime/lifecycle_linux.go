@@ -14,6 +14,8 @@ import (
 
 	"github.com/opencontainers/runc/libcontainer"
 	"golang.org/x/sys/unix"
+
+	"github.com/minilink/minilink/explain"
 )
 
 // Attach is the terminal a foreground container is attached to.
@@ -133,6 +135,10 @@ func (r *Runtime) StartDetached(arg string) (*Container, error) {
 	cmd := exec.Command(r.Self, "--root", r.Root, "monitor", c.ID)
 	cmd.Stdout, cmd.Stderr = monLog, monLog
 	cmd.ExtraFiles = []*os.File{readyW}
+	if explain.Enabled() {
+		// The monitor makes the kernel changes: it explains them on our stderr until it is ready.
+		cmd.ExtraFiles = append(cmd.ExtraFiles, os.Stderr)
+	}
 	// Its own session: a Ctrl-C or hangup on this terminal must not reach the monitor.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	err = cmd.Start()
@@ -149,11 +155,19 @@ func (r *Runtime) StartDetached(arg string) (*Container, error) {
 }
 
 // Monitor is the body of `minilink monitor ID`: start the container, report to the starting
-// command on fd 3, wait for the container and record its exit.
-func (r *Runtime) Monitor(id string, ready *os.File) error {
+// command on fd 3, wait for the container and record its exit. With explanations on, the start is
+// explained on fd 4 (the starting command's stderr), the rest in the monitor's log.
+func (r *Runtime) Monitor(id string, ready, explainTo *os.File) error {
 	// The ready pipe must not leak into the container, or the starting command would wait for
 	// the container's exit instead of its start.
 	unix.CloseOnExec(int(ready.Fd()))
+	if explain.Enabled() {
+		if _, err := explainTo.Stat(); err == nil {
+			unix.CloseOnExec(int(explainTo.Fd()))
+			explain.Enable(explainTo)
+			defer explainTo.Close()
+		}
+	}
 	signalIgnoreTerminal()
 	unlock, err := r.lock()
 	if err != nil {
@@ -173,6 +187,10 @@ func (r *Runtime) Monitor(id string, ready *os.File) error {
 	}
 	fmt.Fprint(ready, monitorReady)
 	ready.Close()
+	if explain.Enabled() {
+		explain.Enable(os.Stderr) // the starting command is gone: the monitor's log from here on
+		explainTo.Close()
+	}
 	copied := make(chan struct{})
 	if s.pty != nil {
 		go func() {

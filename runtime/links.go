@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/minilink/minilink/bridge"
+	"github.com/minilink/minilink/explain"
 	"github.com/minilink/minilink/linker"
 )
 
@@ -141,6 +142,7 @@ func (r *Runtime) updateParentsLocked(all []*Container, child *Container) error 
 				continue
 			}
 			line := linker.HostsLine(child.Network.IPAddress, l.Alias, child.Config.Hostname, child.Name)
+			explain.Note("rewrite %s's /etc/hosts in place (same inode): %s", p.Name, line)
 			if err := r.editHosts(p, func(hosts []byte) []byte { return linker.ReplaceHostsLine(hosts, l.Alias, line) }); err != nil {
 				errs = append(errs, err)
 			}

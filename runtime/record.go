@@ -95,6 +95,8 @@ type Network struct {
 	Gateway     string `json:"Gateway"`
 	MacAddress  string `json:"MacAddress"`
 	HostVeth    string `json:"HostVeth"`
+	// NetnsPath is the container's network namespace as `ip netns` names it (/run/netns/minilink-NAME).
+	NetnsPath string `json:"NetnsPath,omitempty"`
 	// Ports are the published ports while the container runs, host ports chosen.
 	Ports []bridge.Binding `json:"Ports,omitempty"`
 }

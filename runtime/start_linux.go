@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minilink/minilink/bridge"
+	"github.com/minilink/minilink/explain"
 	"github.com/minilink/minilink/linker"
 	"github.com/minilink/minilink/rootfs"
 )
@@ -157,6 +158,8 @@ func (r *Runtime) launchLocked(c *Container, streams stdio) (_ *session, err err
 		s.proc.Stderr = teeWriter(streams.Stderr, s.log.stream("stderr"))
 	}
 
+	explain.Note("libcontainer: new pid, mount, uts, ipc and net namespaces for %s, cgroup /minilink/%s,\npivot_root into the overlay, Docker's default capabilities; the process waits until the network is set", c.Name, ShortID(c.ID))
+	explainEnv(c.Name, s.proc.Env)
 	if err := s.lc.Start(s.proc); err != nil {
 		return nil, classifyStartError(err)
 	}
@@ -164,8 +167,20 @@ func (r *Runtime) launchLocked(c *Container, streams stdio) (_ *session, err err
 	if err != nil {
 		return nil, fmt.Errorf("container pid: %w", err)
 	}
+	nsPath := fmt.Sprintf("/proc/%d/ns/net", pid)
+	if mode := c.HostConfig.NetworkMode; mode == "bridge" || mode == "none" {
+		explain.Note("name %s's network namespace for ip netns and nsenter", c.Name)
+		if nsPath, err = nameNetns(netnsName(c.Name), pid); err != nil {
+			return nil, err
+		}
+		c.Network.NetnsPath = nsPath
+		if err := r.save(c); err != nil {
+			return nil, err
+		}
+	}
 	if netMode.bridge != nil {
-		veth, err := bridge.Attach(*netMode.bridge, fmt.Sprintf("/proc/%d/ns/net", pid), net.ParseIP(c.Network.IPAddress))
+		explain.Note("a veth pair: one end on the bridge, the other born inside the container's namespace as eth0")
+		veth, err := bridge.Attach(*netMode.bridge, nsPath, net.ParseIP(c.Network.IPAddress))
 		if err != nil {
 			return nil, fmt.Errorf("attach to bridge: %w", err)
 		}
@@ -387,6 +402,7 @@ func (r *Runtime) writeEtcFiles(c *Container, linkLines []string) error {
 			return err
 		}
 	}
+	explain.Note("write %s, bind-mounted on %s's /etc/hosts:\n%s", filepath.Join(dir, "hosts"), c.Name, strings.TrimSuffix(string(hosts), "\n"))
 	return nil
 }
 
@@ -412,6 +428,9 @@ func (r *Runtime) releaseLocked(c *Container) []error {
 		if err := bridge.Detach(c.Network.HostVeth); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if err := unnameNetns(c.Network.NetnsPath); err != nil {
+		errs = append(errs, err)
 	}
 	c.Network = Network{}
 	if err := rootfs.UnmountContainer(r.containerDir(c.ID)); err != nil {
@@ -518,4 +537,11 @@ func hostPortFree(ip string, port int, proto string) error {
 		return err
 	}
 	return l.Close()
+}
+
+// explainEnv shows the environment a container's process gets, link variables included.
+func explainEnv(name string, env []string) {
+	if explain.Enabled() {
+		explain.Note("environment of %s's process:\n%s", name, strings.Join(env, "\n"))
+	}
 }

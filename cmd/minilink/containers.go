@@ -409,7 +409,7 @@ func newMonitorCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return rt.Monitor(args[0], os.NewFile(3, "ready"))
+			return rt.Monitor(args[0], os.NewFile(3, "ready"), os.NewFile(4, "explain"))
 		},
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/minilink/minilink/explain"
 	"github.com/minilink/minilink/rootfs"
 	"github.com/minilink/minilink/runtime"
 )
@@ -54,7 +55,8 @@ func oneLine(s string) string {
 
 // globals are the flags every command shares.
 type globals struct {
-	root string
+	root    string
+	explain bool
 }
 
 func (g *globals) runtime() (*runtime.Runtime, error) {
@@ -93,6 +95,15 @@ no daemon, and everything it changes in the kernel can be seen with ip, iptables
 		defaultRoot = runtime.DefaultRoot
 	}
 	root.PersistentFlags().StringVar(&g.root, "root", defaultRoot, "state directory (env MINILINK_ROOT)")
+	root.PersistentFlags().BoolVar(&g.explain, "explain", os.Getenv("MINILINK_EXPLAIN") == "1",
+		"print each change made to the kernel as the equivalent shell command, on stderr (env MINILINK_EXPLAIN=1)")
+	root.PersistentPreRun = func(cmd *cobra.Command, args []string) {
+		if g.explain {
+			explain.Enable(os.Stderr)
+			// A detached container is started by its monitor, which explains on our stderr too.
+			os.Setenv("MINILINK_EXPLAIN", "1")
+		}
+	}
 	root.AddGroup(
 		&cobra.Group{ID: "containers", Title: "Containers:"},
 		&cobra.Group{ID: "images", Title: "Images:"},
