@@ -42,6 +42,8 @@ fi
 
 # Inside the private namespace.
 mount --make-rprivate /
+# Named network namespaces (ip netns) are files below /run/netns: keep the tests' own.
+mkdir -p /run/netns && mount -t tmpfs tmpfs /run/netns
 ip link set lo up
 export MINILINK_TEST_NETNS=1 GOPROXY=off GOFLAGS=-mod=mod
 
