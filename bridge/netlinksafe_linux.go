@@ -71,3 +71,16 @@ func isLinkNotFound(err error) bool {
 	var nf netlink.LinkNotFoundError
 	return errors.As(err, &nf)
 }
+
+// linkListRetry is netlink.LinkList, retried when the kernel's dump was interrupted.
+func linkListRetry() ([]netlink.Link, error) {
+	var err error
+	for range dumpAttempts {
+		var links []netlink.Link
+		links, err = netlink.LinkList()
+		if !errors.Is(err, netlink.ErrDumpInterrupted) {
+			return links, err
+		}
+	}
+	return nil, err
+}

@@ -205,3 +205,25 @@ func ListRules(table, chain string) ([]Rule, error) {
 	}
 	return rules, nil
 }
+
+// BridgePorts lists the devices enslaved to the bridge s names, and whether the bridge exists at
+// all, for `network show` to compare the kernel with the records.
+func BridgePorts(s Settings) (exists bool, ports []string, err error) {
+	br, err := linkByName(nil, s.Bridge)
+	if isLinkNotFound(err) {
+		return false, nil, nil
+	}
+	if err != nil {
+		return false, nil, fmt.Errorf("find bridge %s: %w", s.Bridge, err)
+	}
+	links, err := linkListRetry()
+	if err != nil {
+		return true, nil, fmt.Errorf("list links: %w", err)
+	}
+	for _, l := range links {
+		if l.Attrs().MasterIndex == br.Attrs().Index {
+			ports = append(ports, l.Attrs().Name)
+		}
+	}
+	return true, ports, nil
+}

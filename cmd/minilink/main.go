@@ -121,7 +121,7 @@ no daemon, and everything it changes in the kernel can be seen with ip, iptables
 		c.GroupID = "images"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newNetworkCommand(g), newInfoCommand(g), newVersionCommand()} {
+	for _, c := range []*cobra.Command{newNetworkCommand(g), newDoctorCommand(g), newInfoCommand(g), newVersionCommand()} {
 		c.GroupID = "network"
 		root.AddCommand(c)
 	}

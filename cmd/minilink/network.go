@@ -20,7 +20,7 @@ func newNetworkCommand(g *globals) *cobra.Command {
 		Use:   "network",
 		Short: "Show and change the default bridge network",
 	}
-	cmd.AddCommand(newNetworkInspectCommand(g), newNetworkSetCommand(g))
+	cmd.AddCommand(newNetworkInspectCommand(g), newNetworkSetCommand(g), newNetworkShowCommand(g))
 	return cmd
 }
 
