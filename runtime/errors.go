@@ -20,6 +20,9 @@ var (
 	ErrNotRunning = errors.New("container is not running")
 	// ErrInvalidArgument: bad user input.
 	ErrInvalidArgument = errors.New("invalid argument")
+	// ErrHostNotReady: the host lacks something minilink needs from the kernel (the bridge, the
+	// rules, overlayfs); `minilink doctor` says what.
+	ErrHostNotReady = errors.New("host not ready")
 )
 
 // ExitError carries the exit code of a container's process through the error chain: run, start -a

@@ -118,7 +118,7 @@ func (r *Runtime) NetworkSet(icc *bool, subnet, bridgeName string) (bridge.Setti
 		}
 	}
 	if err := bridge.Ensure(s); err != nil {
-		return old, err
+		return old, fmt.Errorf("%w: %w", ErrHostNotReady, err)
 	}
 	if err := bridge.SaveSettings(r.Root, s); err != nil {
 		return old, err

@@ -90,7 +90,7 @@ func (r *Runtime) launchLocked(c *Container, streams stdio) (_ *session, err err
 	}
 	rootfsPath, err := rootfs.MountContainer(r.Images.LayerDirs(img), dir)
 	if err != nil {
-		return nil, fmt.Errorf("mount root filesystem: %w", err)
+		return nil, fmt.Errorf("%w: mount root filesystem: %w", ErrHostNotReady, err)
 	}
 	user, err := rootfs.LookupUser(rootfsPath, c.Config.User)
 	if err != nil {
@@ -324,7 +324,7 @@ func (r *Runtime) prepareNetworkLocked(c *Container) (networkPlan, error) {
 		return networkPlan{}, err
 	}
 	if err := bridge.Ensure(settings); err != nil {
-		return networkPlan{}, err
+		return networkPlan{}, fmt.Errorf("%w: %w", ErrHostNotReady, err)
 	}
 	_, subnet, err := net.ParseCIDR(settings.Subnet)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/minilink/minilink/bridge"
 	"github.com/minilink/minilink/explain"
 	"github.com/minilink/minilink/rootfs"
 	"github.com/minilink/minilink/runtime"
@@ -41,7 +42,11 @@ func exitCode(err error) int {
 	if errors.Is(err, errReported) {
 		return exitRuntimeError
 	}
-	fmt.Fprintln(os.Stderr, "minilink: "+oneLine(err.Error()))
+	msg := oneLine(err.Error())
+	if errors.Is(err, runtime.ErrHostNotReady) || errors.Is(err, bridge.ErrBrNetfilter) {
+		msg = strings.TrimPrefix(msg, runtime.ErrHostNotReady.Error()+": ") + " (run 'minilink doctor' to check the host)"
+	}
+	fmt.Fprintln(os.Stderr, "minilink: "+msg)
 	var start *runtime.StartError
 	if errors.As(err, &start) {
 		return start.Code
