@@ -205,7 +205,7 @@ func (e *doctorEnv) sys(p ...string) string {
 }
 
 // readValue is a sysctl-like file's first line, trimmed.
-func readValue(path string) (string, error) {
+func doctorReadValue(path string) (string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return "", err
@@ -214,7 +214,7 @@ func readValue(path string) (string, error) {
 	return strings.TrimSpace(line), nil
 }
 
-func exists(path string) bool {
+func doctorExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
@@ -223,7 +223,7 @@ func checkNamespaces(e *doctorEnv) checkResult {
 	kinds := []string{"net", "mnt", "pid", "uts", "ipc"}
 	var missing []string
 	for _, k := range kinds {
-		if !exists(e.proc("self", "ns", k)) {
+		if !doctorExists(e.proc("self", "ns", k)) {
 			missing = append(missing, k)
 		}
 	}
@@ -233,7 +233,7 @@ func checkNamespaces(e *doctorEnv) checkResult {
 	}
 	// A zero limit makes unshare(2) fail with ENOSPC, even for root.
 	for _, k := range kinds {
-		v, err := readValue(e.proc("sys", "user", "max_"+k+"_namespaces"))
+		v, err := doctorReadValue(e.proc("sys", "user", "max_"+k+"_namespaces"))
 		if err == nil && v == "0" {
 			return resFail("user.max_%s_namespaces is 0, so unshare fails: sudo sysctl -w user.max_%s_namespaces=10000", k, k)
 		}
@@ -289,7 +289,7 @@ func (e *doctorEnv) kernelConfig() (map[string]string, string) {
 // checkDriver finds a network driver loaded (/sys/module/NAME), else in the kernel config; it
 // never creates a device to find out.
 func checkDriver(e *doctorEnv, module, option string) checkResult {
-	if exists(e.sys("module", module)) {
+	if doctorExists(e.sys("module", module)) {
 		return resOK("driver present (%s)", e.sys("module", module))
 	}
 	cfg, from := e.kernelConfig()
@@ -361,10 +361,10 @@ func checkIptables(e *doctorEnv) checkResult {
 
 func checkBrNetfilter(e *doctorEnv) checkResult {
 	dir := e.proc("sys", "net", "bridge")
-	if !exists(dir) {
+	if !doctorExists(dir) {
 		return resWarn("%s missing: sudo modprobe br_netfilter (needed for --icc=false)", dir)
 	}
-	v, err := readValue(filepath.Join(dir, "bridge-nf-call-iptables"))
+	v, err := doctorReadValue(filepath.Join(dir, "bridge-nf-call-iptables"))
 	if err != nil {
 		return resWarn("%v: sudo modprobe br_netfilter (needed for --icc=false)", err)
 	}
@@ -375,7 +375,7 @@ func checkBrNetfilter(e *doctorEnv) checkResult {
 }
 
 func checkIPForward(e *doctorEnv) checkResult {
-	v, err := readValue(e.proc("sys", "net", "ipv4", "ip_forward"))
+	v, err := doctorReadValue(e.proc("sys", "net", "ipv4", "ip_forward"))
 	switch {
 	case err != nil:
 		return resWarn("unknown: %v", err)
@@ -394,7 +394,7 @@ func checkCgroups(e *doctorEnv) checkResult {
 	needed := []string{"memory", "pids", "devices"}
 	var found, missing []string
 	for _, c := range needed {
-		if exists(filepath.Join(root, c)) {
+		if doctorExists(filepath.Join(root, c)) {
 			found = append(found, c)
 		} else {
 			missing = append(missing, c)
@@ -405,7 +405,7 @@ func checkCgroups(e *doctorEnv) checkResult {
 			filepath.Join(root, "cgroup.controllers"), root, root)
 	}
 	kind := "v1"
-	if exists(filepath.Join(root, "unified")) {
+	if doctorExists(filepath.Join(root, "unified")) {
 		kind = "v1 (hybrid)"
 	}
 	if len(missing) > 0 {
@@ -486,15 +486,19 @@ func checkStateRoot(e *doctorEnv) checkResult {
 	if err != nil {
 		return resFail("statfs %s: %v", at, err)
 	}
+	on := root + " is on"
+	if note != "" {
+		on = root + " would be created on"
+	}
 	if info.readOnly {
-		return resFail("%s is on a read-only mount: %s", at, stateRootHint)
+		return resFail("%s a read-only mount: %s", on, stateRootHint)
 	}
 	known, found := fsNames[info.magic]
 	switch {
 	case !found:
-		return resWarn("%s%s: filesystem 0x%x unknown, overlayfs may refuse it as upperdir", root, note, info.magic)
+		return resWarn("%s filesystem 0x%x, unknown: overlayfs may refuse it as upperdir", on, info.magic)
 	case !known.upper:
-		return resFail("%s%s is on %s: %s; %s", root, note, known.name, known.why, stateRootHint)
+		return resFail("%s %s: %s; %s", on, known.name, known.why, stateRootHint)
 	}
 	return resOK("%s (%s%s)", root, known.name, note)
 }

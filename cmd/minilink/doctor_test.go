@@ -37,35 +37,35 @@ func fakeHost(t *testing.T) (*doctorEnv, string) {
 		writable: func(string) error { return nil },
 	}
 	for _, ns := range []string{"net", "mnt", "pid", "uts", "ipc"} {
-		writeFile(t, e.proc("self", "ns", ns), "")
-		writeFile(t, e.proc("sys", "user", "max_"+ns+"_namespaces"), "63379\n")
+		fakeWrite(t, e.proc("self", "ns", ns), "")
+		fakeWrite(t, e.proc("sys", "user", "max_"+ns+"_namespaces"), "63379\n")
 	}
-	writeFile(t, e.proc("filesystems"), "nodev\tsysfs\nnodev\ttmpfs\n\text4\nnodev\toverlay\n")
-	writeFile(t, e.proc("sys", "net", "bridge", "bridge-nf-call-iptables"), "1\n")
-	writeFile(t, e.proc("sys", "net", "ipv4", "ip_forward"), "1\n")
-	mkdir(t, e.sys("module", "veth"))
-	mkdir(t, e.sys("module", "bridge"))
-	writeFile(t, e.sys("fs", "cgroup", "cgroup.controllers"), "cpuset cpu io memory hugetlb pids rdma misc\n")
-	mkdir(t, e.stateRoot)
+	fakeWrite(t, e.proc("filesystems"), "nodev\tsysfs\nnodev\ttmpfs\n\text4\nnodev\toverlay\n")
+	fakeWrite(t, e.proc("sys", "net", "bridge", "bridge-nf-call-iptables"), "1\n")
+	fakeWrite(t, e.proc("sys", "net", "ipv4", "ip_forward"), "1\n")
+	fakeMkdir(t, e.sys("module", "veth"))
+	fakeMkdir(t, e.sys("module", "bridge"))
+	fakeWrite(t, e.sys("fs", "cgroup", "cgroup.controllers"), "cpuset cpu io memory hugetlb pids rdma misc\n")
+	fakeMkdir(t, e.stateRoot)
 	return e, dir
 }
 
-func writeFile(t *testing.T, path, content string) {
+func fakeWrite(t *testing.T, path, content string) {
 	t.Helper()
-	mkdir(t, filepath.Dir(path))
+	fakeMkdir(t, filepath.Dir(path))
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func mkdir(t *testing.T, path string) {
+func fakeMkdir(t *testing.T, path string) {
 	t.Helper()
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func remove(t *testing.T, path string) {
+func fakeRemove(t *testing.T, path string) {
 	t.Helper()
 	if err := os.RemoveAll(path); err != nil {
 		t.Fatal(err)
@@ -82,7 +82,7 @@ func writeConfigGz(t *testing.T, path, content string) {
 	if err := z.Close(); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, path, b.String())
+	fakeWrite(t, path, b.String())
 }
 
 // doctorOutput runs every check and returns the output with the temp dir written as $T.
@@ -137,46 +137,46 @@ func TestDoctorChecks(t *testing.T) {
 	}{
 		// namespaces
 		{"ns file missing", "namespaces", func(t *testing.T, e *doctorEnv) {
-			remove(t, e.proc("self", "ns", "pid"))
+			fakeRemove(t, e.proc("self", "ns", "pid"))
 		}, "FAIL namespaces     no pid in $T/proc/self/ns: the kernel lacks namespace support (CONFIG_NAMESPACES, CONFIG_PID_NS)"},
 		{"max namespaces 0", "namespaces", func(t *testing.T, e *doctorEnv) {
-			writeFile(t, e.proc("sys", "user", "max_net_namespaces"), "0\n")
+			fakeWrite(t, e.proc("sys", "user", "max_net_namespaces"), "0\n")
 		}, "FAIL namespaces     user.max_net_namespaces is 0, so unshare fails: sudo sysctl -w user.max_net_namespaces=10000"},
 		{"no /proc/sys/user is fine", "namespaces", func(t *testing.T, e *doctorEnv) {
-			remove(t, e.proc("sys", "user"))
+			fakeRemove(t, e.proc("sys", "user"))
 		}, "ok   namespaces     net mnt pid uts ipc"},
 
 		// veth and bridge
 		{"veth built in", "veth", func(t *testing.T, e *doctorEnv) {
-			remove(t, e.sys("module", "veth"))
+			fakeRemove(t, e.sys("module", "veth"))
 			writeConfigGz(t, e.proc("config.gz"), "CONFIG_NET_NS=y\nCONFIG_VETH=y\nCONFIG_BRIDGE=m\n")
 		}, "ok   veth           built in (CONFIG_VETH=y in $T/proc/config.gz)"},
 		{"veth module", "veth", func(t *testing.T, e *doctorEnv) {
-			remove(t, e.sys("module", "veth"))
+			fakeRemove(t, e.sys("module", "veth"))
 			writeConfigGz(t, e.proc("config.gz"), "CONFIG_VETH=m\n")
 		}, "ok   veth           module (CONFIG_VETH=m in $T/proc/config.gz), loaded on first use"},
 		{"veth not set", "veth", func(t *testing.T, e *doctorEnv) {
-			remove(t, e.sys("module", "veth"))
+			fakeRemove(t, e.sys("module", "veth"))
 			writeConfigGz(t, e.proc("config.gz"), "# CONFIG_VETH is not set\nCONFIG_BRIDGE=y\n")
 		}, "FAIL veth           CONFIG_VETH is not set in $T/proc/config.gz: this kernel has no veth driver; use a kernel built with it"},
 		{"veth from /boot config", "veth", func(t *testing.T, e *doctorEnv) {
-			remove(t, e.sys("module", "veth"))
-			writeFile(t, filepath.Join(e.bootRoot, "config-6.1.0-test"), "CONFIG_VETH=m\n")
+			fakeRemove(t, e.sys("module", "veth"))
+			fakeWrite(t, filepath.Join(e.bootRoot, "config-6.1.0-test"), "CONFIG_VETH=m\n")
 		}, "ok   veth           module (CONFIG_VETH=m in $T/boot/config-6.1.0-test), loaded on first use"},
 		{"veth unknown", "veth", func(t *testing.T, e *doctorEnv) {
-			remove(t, e.sys("module", "veth"))
+			fakeRemove(t, e.sys("module", "veth"))
 		}, "warn veth           unknown: no $T/sys/module/veth and no kernel config to read; the first `minilink run` will tell"},
 		{"bridge not in config", "bridge", func(t *testing.T, e *doctorEnv) {
-			remove(t, e.sys("module", "bridge"))
+			fakeRemove(t, e.sys("module", "bridge"))
 			writeConfigGz(t, e.proc("config.gz"), "CONFIG_VETH=y\n")
 		}, "FAIL bridge         CONFIG_BRIDGE is not set in $T/proc/config.gz: this kernel has no bridge driver; use a kernel built with it"},
 
 		// overlayfs
 		{"overlay missing", "overlayfs", func(t *testing.T, e *doctorEnv) {
-			writeFile(t, e.proc("filesystems"), "nodev\tsysfs\n\text4\nnodev\toverlayfs-not-this\n")
+			fakeWrite(t, e.proc("filesystems"), "nodev\tsysfs\n\text4\nnodev\toverlayfs-not-this\n")
 		}, "FAIL overlayfs      overlay not in $T/proc/filesystems: sudo modprobe overlay (a kernel with CONFIG_OVERLAY_FS)"},
 		{"overlay as a module not loaded yet", "overlayfs", func(t *testing.T, e *doctorEnv) {
-			writeFile(t, e.proc("filesystems"), "\text4\n")
+			fakeWrite(t, e.proc("filesystems"), "\text4\n")
 			writeConfigGz(t, e.proc("config.gz"), "CONFIG_OVERLAY_FS=m\n")
 		}, "ok   overlayfs      module (CONFIG_OVERLAY_FS=m in $T/proc/config.gz), loaded on first mount"},
 
@@ -198,32 +198,32 @@ func TestDoctorChecks(t *testing.T) {
 
 		// br_netfilter: a warning only
 		{"no br_netfilter", "br_netfilter", func(t *testing.T, e *doctorEnv) {
-			remove(t, e.proc("sys", "net", "bridge"))
+			fakeRemove(t, e.proc("sys", "net", "bridge"))
 		}, "warn br_netfilter   $T/proc/sys/net/bridge missing: sudo modprobe br_netfilter (needed for --icc=false)"},
 		{"bridge-nf-call-iptables 0", "br_netfilter", func(t *testing.T, e *doctorEnv) {
-			writeFile(t, e.proc("sys", "net", "bridge", "bridge-nf-call-iptables"), "0\n")
+			fakeWrite(t, e.proc("sys", "net", "bridge", "bridge-nf-call-iptables"), "0\n")
 		}, "ok   br_netfilter   net.bridge.bridge-nf-call-iptables=0 (network set --icc=false sets it to 1)"},
 
 		// ip_forward: a warning only
 		{"ip_forward 0", "ip_forward", func(t *testing.T, e *doctorEnv) {
-			writeFile(t, e.proc("sys", "net", "ipv4", "ip_forward"), "0\n")
+			fakeWrite(t, e.proc("sys", "net", "ipv4", "ip_forward"), "0\n")
 		}, "warn ip_forward     net.ipv4.ip_forward=0: minilink sets it to 1 when it sets up the bridge"},
 
 		// cgroups
 		{"cgroup v1 hybrid", "cgroups", func(t *testing.T, e *doctorEnv) {
-			remove(t, e.sys("fs", "cgroup"))
+			fakeRemove(t, e.sys("fs", "cgroup"))
 			for _, c := range []string{"cpu", "memory", "pids", "devices", "unified"} {
-				mkdir(t, e.sys("fs", "cgroup", c))
+				fakeMkdir(t, e.sys("fs", "cgroup", c))
 			}
 		}, "ok   cgroups        v1 (hybrid): memory pids devices"},
 		{"cgroup v1 without devices", "cgroups", func(t *testing.T, e *doctorEnv) {
-			remove(t, e.sys("fs", "cgroup"))
+			fakeRemove(t, e.sys("fs", "cgroup"))
 			for _, c := range []string{"memory", "pids"} {
-				mkdir(t, e.sys("fs", "cgroup", c))
+				fakeMkdir(t, e.sys("fs", "cgroup", c))
 			}
 		}, "FAIL cgroups        v1 without devices in $T/sys/fs/cgroup: mount the missing v1 controllers, or boot with cgroup v2"},
 		{"no cgroups", "cgroups", func(t *testing.T, e *doctorEnv) {
-			remove(t, e.sys("fs", "cgroup"))
+			fakeRemove(t, e.sys("fs", "cgroup"))
 		}, "FAIL cgroups        neither cgroup v2 ($T/sys/fs/cgroup/cgroup.controllers) nor v1 controllers in $T/sys/fs/cgroup: mount cgroup2 on $T/sys/fs/cgroup"},
 
 		// state root
@@ -239,9 +239,18 @@ func TestDoctorChecks(t *testing.T) {
 		{"state root on overlay", "state root", func(t *testing.T, e *doctorEnv) {
 			e.statfs = func(string) (fsInfo, error) { return fsInfo{magic: unix.OVERLAYFS_SUPER_MAGIC}, nil }
 		}, "FAIL state root     $T/state is on overlay: overlayfs refuses an overlay as upperdir (is this a container?); choose another with --root or MINILINK_ROOT, on ext4, xfs, btrfs or tmpfs"},
+		{"state root to be created on overlay", "state root", func(t *testing.T, e *doctorEnv) {
+			e.stateRoot = filepath.Join(e.stateRoot, "sub")
+			e.statfs = func(path string) (fsInfo, error) {
+				if path != filepath.Dir(e.stateRoot) {
+					t.Errorf("statfs %s, want the existing parent", path)
+				}
+				return fsInfo{magic: unix.OVERLAYFS_SUPER_MAGIC}, nil
+			}
+		}, "FAIL state root     $T/state/sub would be created on overlay: overlayfs refuses an overlay as upperdir (is this a container?); choose another with --root or MINILINK_ROOT, on ext4, xfs, btrfs or tmpfs"},
 		{"state root on an unknown filesystem", "state root", func(t *testing.T, e *doctorEnv) {
 			e.statfs = func(string) (fsInfo, error) { return fsInfo{magic: 0x1234}, nil }
-		}, "warn state root     $T/state: filesystem 0x1234 unknown, overlayfs may refuse it as upperdir"},
+		}, "warn state root     $T/state is on filesystem 0x1234, unknown: overlayfs may refuse it as upperdir"},
 		{"state root read-only", "state root", func(t *testing.T, e *doctorEnv) {
 			e.statfs = func(string) (fsInfo, error) { return fsInfo{magic: unix.EXT4_SUPER_MAGIC, readOnly: true}, nil }
 		}, "FAIL state root     $T/state is on a read-only mount: choose another with --root or MINILINK_ROOT, on ext4, xfs, btrfs or tmpfs"},
@@ -249,8 +258,8 @@ func TestDoctorChecks(t *testing.T) {
 			e.writable = func(string) error { return unix.EACCES }
 		}, "FAIL state root     $T/state not writable (permission denied): choose another with --root or MINILINK_ROOT, on ext4, xfs, btrfs or tmpfs"},
 		{"state root is a file", "state root", func(t *testing.T, e *doctorEnv) {
-			remove(t, e.stateRoot)
-			writeFile(t, e.stateRoot, "")
+			fakeRemove(t, e.stateRoot)
+			fakeWrite(t, e.stateRoot, "")
 		}, "FAIL state root     $T/state is not a directory: choose another with --root or MINILINK_ROOT, on ext4, xfs, btrfs or tmpfs"},
 
 		// root
@@ -288,9 +297,9 @@ func TestDoctorChecks(t *testing.T) {
 
 func TestDoctorCountsFailures(t *testing.T) {
 	e, dir := fakeHost(t)
-	writeFile(t, e.proc("filesystems"), "\text4\n")
+	fakeWrite(t, e.proc("filesystems"), "\text4\n")
 	e.euid = 1000
-	remove(t, e.proc("sys", "net", "bridge")) // a warning: not counted
+	fakeRemove(t, e.proc("sys", "net", "bridge")) // a warning: not counted
 	out, err := doctorOutput(t, e, dir)
 	if err == nil || err.Error() != "doctor: 2 required checks failed" {
 		t.Errorf("error = %v, want doctor: 2 required checks failed", err)
