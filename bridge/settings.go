@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+
+	"github.com/minilink/minilink/atomicfile"
 )
 
 // DefaultName is the default bridge device.
@@ -153,37 +155,5 @@ func SaveSettings(root string, s Settings) error {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return fmt.Errorf("save network settings: %w", err)
 	}
-	return writeFileAtomic(filepath.Join(root, settingsFile), data, 0o644)
-}
-
-// writeFileAtomic makes readers see either the old or the new content, never a torn file, even if
-// the process dies half-way.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	// CreateTemp makes the file 0600; the settings are not secret and other tools may read them.
-	if err := tmp.Chmod(perm); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(filepath.Join(root, settingsFile), data, 0o644)
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/minilink/minilink/atomicfile"
 )
 
 // ErrNoSuchImage is returned when a reference names no stored image.
@@ -44,7 +46,7 @@ type Store struct{ root string }
 
 // Temporary names start with a dot so that no listing ever mistakes them for a layer or a config;
 // a writer that died (Ctrl-C, crash) leaves them behind and the next writer removes them.
-const tmpPrefix = ".tmp-"
+const tmpPrefix = atomicfile.TempPrefix
 
 // Open returns the store below root, creating its directories.
 func Open(root string) (*Store, error) {
@@ -98,33 +100,9 @@ func (s *Store) cleanTemp() {
 	}
 }
 
-// writeFileAtomic writes data to a temp file in path's directory and renames it over path, so
-// readers see the old or the new content, never a torn one.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), tmpPrefix+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	return nil
-}
+// writeFileAtomic writes a store file whole or not at all; its temporary name starts with
+// tmpPrefix, which cleanTemp sweeps.
+func writeFileAtomic(path string, data []byte) error { return atomicfile.Write(path, data, 0o644) }
 
 // repositories maps "name:tag" to an image ID.
 type repositories map[string]string

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/minilink/minilink/atomicfile"
 	"github.com/minilink/minilink/bridge"
 )
 
@@ -113,7 +114,7 @@ func (r *Runtime) save(c *Container) error {
 	if err != nil {
 		return fmt.Errorf("encode container %s: %w", c.ID, err)
 	}
-	return writeFileAtomic(r.recordPath(c.ID), append(data, '\n'), 0o600)
+	return atomicfile.Write(r.recordPath(c.ID), append(data, '\n'), 0o600)
 }
 
 func (r *Runtime) load(id string) (*Container, error) {
@@ -154,34 +155,6 @@ func (r *Runtime) list() ([]*Container, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
 	return out, nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames it over path.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op once renamed
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
 
 // writeFileInPlace truncates and rewrites path without changing its inode: the file is
