@@ -112,7 +112,7 @@ func TestLinkInvalidTargets(t *testing.T) {
 	}
 	wantError(t, ml(t, "create", "--link", "nothing:x", "alpine", "true"), "could not get container for nothing: No such container: nothing")
 	// A self-link fails the same way: the container does not exist yet.
-	wantError(t, ml(t, "run", "--name", "a", "--link", "a:x", "alpine", "true"), "could not get container for a: No such container: a")
+	wantError(t, ml(t, "run", "--name", "self", "--link", "self:x", "alpine", "true"), "could not get container for self: No such container: self")
 	if after := hostState(t); after != before {
 		t.Fatalf("failed --link changed state:\n%s\n---\n%s", before, after)
 	}
