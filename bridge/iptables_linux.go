@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/coreos/go-iptables/iptables"
 )
@@ -15,13 +16,15 @@ const maxDuplicates = 64
 // ipt wraps the iptables on PATH with the idempotent operations minilink needs.
 type ipt struct{ *iptables.IPTables }
 
-func newIPT() (ipt, error) {
+// newIPT returns the process's iptables handle. go-iptables runs `iptables --version` to make one;
+// once is enough.
+var newIPT = sync.OnceValues(func() (ipt, error) {
 	t, err := iptables.New()
 	if err != nil {
 		return ipt{}, fmt.Errorf("iptables: %w", err)
 	}
 	return ipt{t}, nil
-}
+})
 
 // isNotExist reports whether err is iptables saying that a chain, rule or target is missing.
 func isNotExist(err error) bool {

@@ -35,12 +35,17 @@ func Ensure(s Settings) error {
 	if err != nil {
 		return err
 	}
+	rules := BaseRules(s)
+	// Every start calls Ensure; when the rules stand as they should (the common case), four
+	// listings tell so, instead of a dozen checks.
+	if ok, err := t.baseRulesInPlace(s, rules); err != nil || ok {
+		return err
+	}
 	for _, table := range []string{"filter", "nat"} {
 		if err := t.ensureChain(table, ChainName); err != nil {
 			return err
 		}
 	}
-	rules := BaseRules(s)
 	if err := t.ensureTopBlock(rules[:4], []Rule{iccRule(s.Bridge, !s.ICC)}); err != nil {
 		return err
 	}
@@ -226,4 +231,51 @@ func BridgePorts(s Settings) (exists bool, ports []string, err error) {
 		}
 	}
 	return true, ports, nil
+}
+
+// baseRulesInPlace reports whether the base rules all stand where Ensure would put them: the
+// FORWARD block on top, the nat jumps, the MASQUERADE rules in order, and no MASQUERADE rule of this
+// bridge for another subnet. The jumps to MINILINK imply that both chains exist.
+func (t ipt) baseRulesInPlace(s Settings, rules []Rule) (bool, error) {
+	forward, err := t.listRules("filter", "FORWARD")
+	if err != nil {
+		return false, nil // a missing chain or the like: the slow path will say
+	}
+	for i, r := range rules[:4] {
+		if i >= len(forward) || forward[i] != r.String() {
+			return false, nil
+		}
+	}
+	have := map[string][]string{}
+	for _, chain := range []string{"PREROUTING", "OUTPUT", "POSTROUTING"} {
+		if have[chain], err = t.listRules("nat", chain); err != nil {
+			return false, nil
+		}
+	}
+	contains := func(list []string, s string) int {
+		for i, l := range list {
+			if l == s {
+				return i
+			}
+		}
+		return -1
+	}
+	if contains(have["PREROUTING"], rules[4].String()) < 0 || contains(have["OUTPUT"], rules[5].String()) < 0 {
+		return false, nil
+	}
+	last := -1
+	for _, r := range rules[6:] {
+		i := contains(have["POSTROUTING"], r.String())
+		if i <= last {
+			return false, nil
+		}
+		last = i
+	}
+	for _, line := range have["POSTROUTING"] {
+		f := strings.Fields(line)
+		if len(f) >= 4 && f[2] == "-s" && f[3] != s.Subnet && strings.Contains(line, " "+s.Bridge+" ") {
+			return false, nil
+		}
+	}
+	return true, nil
 }
