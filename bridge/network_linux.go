@@ -195,7 +195,9 @@ func ListRules(table, chain string) ([]Rule, error) {
 	}
 	lines, err := t.List(table, chain)
 	if err != nil {
-		if isNotExist(err) {
+		// A chain that does not exist is no rules. iptables-nft says so in more than one way (on
+		// a host where nothing made the table yet, "chain … is incompatible"): ask plainly.
+		if exists, cerr := t.ChainExists(table, chain); isNotExist(err) || (cerr == nil && !exists) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("list chain %s in %s: %w", chain, table, err)

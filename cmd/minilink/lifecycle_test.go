@@ -335,3 +335,21 @@ func TestDemo(t *testing.T) {
 		}
 	}
 }
+
+// TestFreshHostWithoutBridge: on a host where minilink never set up its bridge (no iptables table
+// made yet), containers that need no bridge still run, and network show says what is missing.
+func TestFreshHostWithoutBridge(t *testing.T) {
+	needKernel(t)
+	script := `set -e
+mount --make-rprivate /
+mkdir -p /run/netns && mount -t tmpfs tmpfs /run/netns
+M="` + binary + ` --root ` + testRoot + `"
+$M run --rm --net none busybox echo none
+$M run --rm --net host busybox echo host
+$M network show | head -n1
+`
+	out, err := exec.Command("unshare", "--net", "--mount", "--fork", "bash", "-c", script).CombinedOutput()
+	if err != nil || string(out) != "none\nhost\nbridge minilink0  172.17.0.0/16  gateway 172.17.0.1  icc=true  (MISSING in the kernel)\n" {
+		t.Fatalf("fresh host: %v\n%s", err, out)
+	}
+}
