@@ -30,5 +30,13 @@ func (r *Runtime) lock() (unlock func(), err error) {
 	return func() { f.Close() }, nil
 }
 
-// Lock takes the root's lock for a change made outside this package (image import and removal).
-func (r *Runtime) Lock() (unlock func(), err error) { return r.lock() }
+// WithLock runs fn holding the root's lock, for changes made outside this package (the image
+// store's imports, pulls, loads, tags and removals).
+func (r *Runtime) WithLock(fn func() error) error {
+	unlock, err := r.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return fn()
+}

@@ -45,13 +45,11 @@ ENTRYPOINT, WORKDIR and USER. Prints the new image's ID.`,
 			if err != nil {
 				return err
 			}
-			unlock, err := rt.Lock()
-			if err != nil {
+			var img *rootfs.Image
+			if err := rt.WithLock(func() (err error) {
+				img, err = rt.Images.Import(in, ref, changes)
 				return err
-			}
-			defer unlock()
-			img, err := rt.Images.Import(in, ref, changes)
-			if err != nil {
+			}); err != nil {
 				return err
 			}
 			fmt.Println(img.ID)
@@ -184,16 +182,13 @@ func newRmiCommand(g *globals) *cobra.Command {
 					return fmt.Errorf("conflict: unable to remove repository reference %q (must remove container first) - container %s is using its referenced image %s",
 						arg, runtime.ShortID(c.ID), runtime.ShortID(strings.TrimPrefix(img.ID, "sha256:")))
 				}
-				unlock, err := rt.Lock()
-				if err != nil {
+				return rt.WithLock(func() error {
+					lines, err := rt.Images.Remove(arg, force)
+					for _, l := range lines {
+						fmt.Println(l)
+					}
 					return err
-				}
-				defer unlock()
-				lines, err := rt.Images.Remove(arg, force)
-				for _, l := range lines {
-					fmt.Println(l)
-				}
-				return err
+				})
 			})
 		},
 	}
@@ -211,12 +206,7 @@ func newTagCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			unlock, err := rt.Lock()
-			if err != nil {
-				return err
-			}
-			defer unlock()
-			return rt.Images.Tag(args[0], args[1])
+			return rt.WithLock(func() error { return rt.Images.Tag(args[0], args[1]) })
 		},
 	}
 }

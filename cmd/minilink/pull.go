@@ -72,12 +72,11 @@ func pull(rt *runtime.Runtime, ref string, f *pullFlags, out *os.File, sayDefaul
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	display := newProgressDisplay(out, isTerminal(out))
-	unlock, err := rt.Lock()
-	if err != nil {
+	var res rootfs.PullResult
+	err = rt.WithLock(func() (err error) {
+		res, err = rt.Images.Pull(ctx, ref, rootfs.PullOptions{Insecure: f.insecure, Platform: f.platform, Progress: display.update})
 		return err
-	}
-	res, err := rt.Images.Pull(ctx, ref, rootfs.PullOptions{Insecure: f.insecure, Platform: f.platform, Progress: display.update})
-	unlock()
+	})
 	display.finish()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -204,12 +203,11 @@ Reads standard input unless -i names a file. Every layer is verified against its
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			unlock, err := rt.Lock()
-			if err != nil {
+			var lines []string
+			err = rt.WithLock(func() (err error) {
+				lines, err = rt.Images.Load(ctx, in)
 				return err
-			}
-			lines, err := rt.Images.Load(ctx, in)
-			unlock()
+			})
 			if err != nil {
 				if ctx.Err() != nil {
 					return errInterrupted
