@@ -57,10 +57,7 @@ func (r *Runtime) Create(o CreateOptions) (*Container, error) {
 		return nil, err
 	}
 	defer unlock()
-	if err := r.reconcileLocked(); err != nil {
-		return nil, err
-	}
-	all, err := r.list()
+	all, err := r.currentLocked()
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,7 @@ func (r *Runtime) StartAttached(arg string, a Attach) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	c, err := r.startableLocked(arg)
+	c, all, err := r.startableLocked(arg)
 	if err != nil {
 		unlock()
 		return 0, err
@@ -41,7 +41,7 @@ func (r *Runtime) StartAttached(arg string, a Attach) (int, error) {
 	if a.Stdin != nil {
 		streams.Stdin = a.Stdin
 	}
-	s, err := r.launchLocked(c, streams)
+	s, err := r.launchLocked(c, all, streams)
 	unlock()
 	if err != nil {
 		return 0, err
@@ -60,23 +60,21 @@ func (r *Runtime) StartAttached(arg string, a Attach) (int, error) {
 	return code, r.finish(s, code)
 }
 
-// startableLocked resolves arg to a container that is not running.
-func (r *Runtime) startableLocked(arg string) (*Container, error) {
-	if err := r.reconcileLocked(); err != nil {
-		return nil, err
-	}
-	all, err := r.list()
+// startableLocked resolves arg to a container that is not running; it also returns every
+// container, for the start to work with.
+func (r *Runtime) startableLocked(arg string) (*Container, []*Container, error) {
+	all, err := r.currentLocked()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c, err := resolve(all, arg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if c.State.Running() {
-		return nil, userError(ErrRunning, "container %s is already running", c.Name)
+		return nil, nil, userError(ErrRunning, "container %s is already running", c.Name)
 	}
-	return c, nil
+	return c, all, nil
 }
 
 // wait waits for the container's process and returns its exit code.
@@ -174,10 +172,10 @@ func (r *Runtime) Monitor(id string, ready, explainTo *os.File) error {
 		fmt.Fprint(ready, encodeMonitorError(err))
 		return err
 	}
-	c, err := r.startableLocked(id)
+	c, all, err := r.startableLocked(id)
 	var s *session
 	if err == nil {
-		s, err = r.launchLocked(c, stdio{})
+		s, err = r.launchLocked(c, all, stdio{})
 	}
 	unlock()
 	if err != nil {
@@ -381,16 +379,19 @@ func (r *Runtime) Remove(arg string, force bool) error {
 	return r.removeDirLocked(c)
 }
 
-// reconcileLocked finds running records whose owner died (a killed monitor or foreground run)
-// and, once their process is gone too, cleans up as a stop would. A container whose process still
-// runs without an owner stays "running"; stop, kill and rm -f still work on it.
+// currentLocked returns every container, newest first, after reconciling the records with the
+// kernel: running records whose owner died (a killed monitor or foreground run) are cleaned up as a
+// stop would, once their process is gone too, and a start that crashed half-way is undone. A
+// container whose process still runs without an owner stays "running"; stop, kill and rm -f still
+// work on it. The list is read once, and again only when reconciling changed it.
 //
 // Preconditions: the lock is held.
-func (r *Runtime) reconcileLocked() error {
+func (r *Runtime) currentLocked() ([]*Container, error) {
 	all, err := r.list()
 	if err != nil {
-		return err
+		return nil, err
 	}
+	changed := false
 	var errs []error
 	for _, c := range all {
 		if c.State.Starting && !c.State.Running() {
@@ -408,11 +409,19 @@ func (r *Runtime) reconcileLocked() error {
 				continue
 			}
 		}
+		changed = true
 		if err := r.finishLocked(c, 255, "exit status unknown: the process that waited for the container died"); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if changed {
+		// A --rm container was removed; the others' records were rewritten.
+		return r.list()
+	}
+	return all, nil
 }
 
 // Exec runs an additional process in a running container and returns its exit code.

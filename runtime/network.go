@@ -34,14 +34,11 @@ func (r *Runtime) NetworkInspect() (NetworkView, error) {
 		return NetworkView{}, err
 	}
 	defer unlock()
-	if err := r.reconcileLocked(); err != nil {
-		return NetworkView{}, err
-	}
-	s, err := bridge.LoadSettings(r.Root)
+	all, err := r.currentLocked()
 	if err != nil {
 		return NetworkView{}, err
 	}
-	all, err := r.list()
+	s, err := bridge.LoadSettings(r.Root)
 	if err != nil {
 		return NetworkView{}, err
 	}
@@ -69,7 +66,8 @@ func (r *Runtime) NetworkSet(icc *bool, subnet, bridgeName string) (bridge.Setti
 		return bridge.Settings{}, err
 	}
 	defer unlock()
-	if err := r.reconcileLocked(); err != nil {
+	all, err := r.currentLocked()
+	if err != nil {
 		return bridge.Settings{}, err
 	}
 	old, err := bridge.LoadSettings(r.Root)
@@ -103,10 +101,6 @@ func (r *Runtime) NetworkSet(icc *bool, subnet, bridgeName string) (bridge.Setti
 		s.Subnet, s.Gateway = n.String(), gw.String()
 	}
 	if changeBridge || changeSubnet {
-		all, err := r.list()
-		if err != nil {
-			return old, err
-		}
 		for _, c := range all {
 			if c.State.Running() && c.Network.IPAddress != "" {
 				return old, userError(ErrRunning, "cannot change network settings while containers are running")

@@ -71,10 +71,7 @@ func (r *Runtime) List() ([]*Container, error) {
 		return nil, err
 	}
 	defer unlock()
-	if err := r.reconcileLocked(); err != nil {
-		return nil, err
-	}
-	return r.list()
+	return r.currentLocked()
 }
 
 // ImageInUse reports the first container created from the image with the given ID.

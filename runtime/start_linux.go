@@ -47,7 +47,8 @@ type stdio struct {
 // half-configured network). On failure everything made is undone and c is left stopped.
 //
 // Preconditions: the lock is held; c is not running.
-func (r *Runtime) launchLocked(c *Container, streams stdio) (_ *session, err error) {
+// all is every container, as currentLocked returned it (c among them).
+func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_ *session, err error) {
 	dir := r.containerDir(c.ID)
 	// s is what this start made so far; the deferred cleanup reads it after a failed return.
 	s := &session{c: c}
@@ -72,10 +73,6 @@ func (r *Runtime) launchLocked(c *Container, streams stdio) (_ *session, err err
 		return nil, err
 	}
 
-	all, err := r.list()
-	if err != nil {
-		return nil, err
-	}
 	targets, err := linkTargets(all, c)
 	if err != nil {
 		return nil, err
@@ -104,7 +101,7 @@ func (r *Runtime) launchLocked(c *Container, streams stdio) (_ *session, err err
 		return nil, err
 	}
 
-	netMode, err := r.prepareNetworkLocked(c)
+	netMode, err := r.prepareNetworkLocked(c, all)
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +293,7 @@ type networkPlan struct {
 
 // prepareNetworkLocked allocates the container's address (bridge mode) or finds the namespace it
 // joins, and records the result in c.Network.
-func (r *Runtime) prepareNetworkLocked(c *Container) (networkPlan, error) {
+func (r *Runtime) prepareNetworkLocked(c *Container, all []*Container) (networkPlan, error) {
 	mode := c.HostConfig.NetworkMode
 	switch {
 	case mode == "host":
@@ -312,10 +309,6 @@ func (r *Runtime) prepareNetworkLocked(c *Container) (networkPlan, error) {
 			return networkPlan{}, userError(ErrNotRunning, "cannot join network of a non running container: %s", owner.Name)
 		}
 		// The files come from the container that owns the namespace, at the end of the chain.
-		all, err := r.list()
-		if err != nil {
-			return networkPlan{}, err
-		}
 		files := netnsOwner(all, owner)
 		return networkPlan{setup: netSetup{joinNS: fmt.Sprintf("/proc/%d/ns/net", owner.State.Pid)}, owner: files}, nil
 	}
@@ -329,10 +322,6 @@ func (r *Runtime) prepareNetworkLocked(c *Container) (networkPlan, error) {
 	_, subnet, err := net.ParseCIDR(settings.Subnet)
 	if err != nil {
 		return networkPlan{}, fmt.Errorf("network settings: %w", err)
-	}
-	all, err := r.list()
-	if err != nil {
-		return networkPlan{}, err
 	}
 	var used []net.IP
 	for _, other := range all {
