@@ -5,16 +5,12 @@ import "strings"
 // resolve finds a container the way Docker does: an exact full ID, then an exact name (with or
 // without the leading "/"), then a unique ID prefix.
 func resolve(all []*Container, arg string) (*Container, error) {
-	for _, c := range all {
-		if c.ID == arg {
-			return c, nil
-		}
+	if c := byID(all, arg); c != nil {
+		return c, nil
 	}
 	name := strings.TrimPrefix(arg, "/")
-	for _, c := range all {
-		if c.Name == name {
-			return c, nil
-		}
+	if c := byName(all, name); c != nil {
+		return c, nil
 	}
 	if strings.Contains(name, "/") {
 		if child := resolveLinkName(all, name); child != nil {

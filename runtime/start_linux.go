@@ -61,7 +61,10 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 			if s.pty != nil {
 				s.pty.Close()
 			}
-			c.State.Status = pick2(c.State.StartedAt.IsZero(), StatusCreated, StatusExited)
+			c.State.Status = StatusExited
+			if c.State.StartedAt.IsZero() {
+				c.State.Status = StatusCreated // it never ran
+			}
 			c.State.Error = err.Error()
 			c.State.Starting = false
 			_ = r.syncRulesLocked(c)
@@ -218,13 +221,6 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 		return nil, err
 	}
 	return s, nil
-}
-
-func pick2(cond bool, a, b string) string {
-	if cond {
-		return a
-	}
-	return b
 }
 
 // teeWriter sends output to the attached stream (if any) and to the log.

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -77,7 +79,6 @@ func pull(rt *runtime.Runtime, ref string, f *pullFlags, out *os.File, sayDefaul
 		res, err = rt.Images.Pull(ctx, ref, rootfs.PullOptions{Insecure: f.insecure, Platform: f.platform, Progress: display.update})
 		return err
 	})
-	display.finish()
 	if err != nil {
 		if ctx.Err() != nil {
 			return errInterrupted
@@ -145,19 +146,8 @@ func (p *progressDisplay) update(e rootfs.ProgressEvent) {
 		return
 	}
 	// Move up to the layer's line, rewrite it, and come back down.
-	up := len(p.order) - indexOf(p.order, e.ID)
+	up := len(p.order) - slices.Index(p.order, e.ID)
 	fmt.Fprintf(p.out, "\x1b[%dA\r\x1b[2K%s\x1b[%dB\r", up, line, up)
-}
-
-func (p *progressDisplay) finish() {}
-
-func indexOf(list []string, s string) int {
-	for i, x := range list {
-		if x == s {
-			return i
-		}
-	}
-	return -1
 }
 
 // progressBar is Docker's [=====>     ] bar, 50 characters wide.
@@ -239,7 +229,7 @@ func newSaveCommand(g *globals) *cobra.Command {
 			var out io.Writer = os.Stdout
 			var file *os.File
 			if output != "" {
-				f, err := os.CreateTemp(dirOf(output), ".minilink-save-*")
+				f, err := os.CreateTemp(filepath.Dir(output), ".minilink-save-*")
 				if err != nil {
 					return fmt.Errorf("create %s: %w", output, err)
 				}
@@ -269,11 +259,4 @@ func newSaveCommand(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
 	return cmd
-}
-
-func dirOf(path string) string {
-	if i := strings.LastIndex(path, "/"); i >= 0 {
-		return path[:i+1]
-	}
-	return "."
 }
