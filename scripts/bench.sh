@@ -227,7 +227,7 @@ bench_reset() { labels=(); commands=(); round_prepare=; round_cleanup=; }
 round_prepare=
 round_cleanup=
 measure() {
-	local group=$1 runs=$2 warmup=$3 n=${#commands[@]} rounds r i json order
+	local group=$1 runs=$2 warmup=$3 n=${#commands[@]} rounds r i json order failed words
 	rounds=$((warmup + runs))
 	mkdir -p "$work/json/$group"
 	log "timing ${n} commands ($group): ${warmup} warm-up + ${runs} measured runs each, alternating"
@@ -240,11 +240,19 @@ measure() {
 		for ((i = 0; i < n; i++)); do order+=("${commands[$(((i + r) % n))]//\{r\}/$r}"); done
 		json=$work/json/$group/round-$r.json
 		[ $r -lt "$warmup" ] && json=$work/json/$group/warmup-$r.json
-		if ! hyperfine -N --runs 1 --style basic --export-json "$json" -- "${order[@]}" >>"$work/hyperfine.log" 2>&1; then
+		if ! hyperfine -N --runs 1 --style basic --export-json "$json" -- "${order[@]}" >"$work/round.log" 2>&1; then
 			log ""
-			tail -n 30 "$work/hyperfine.log" >&2
-			die "hyperfine failed in round $((r + 1)) of $group (a command exited non-zero?)"
+			cat "$work/round.log" >&2
+			# hyperfine hides the command's own output: run the failed command once more to show it.
+			failed=$(sed -n 's/^Benchmark [0-9]*: //p' "$work/round.log" | tail -n 1)
+			if [ -n "$failed" ]; then
+				log "running it again: $failed"
+				read -ra words <<<"$failed"
+				"${words[@]}" >&2 || log "(exit status $?)"
+			fi
+			die "hyperfine failed in round $((r + 1)) of $group: $failed"
 		fi
+		cat "$work/round.log" >>"$work/hyperfine.log"
 		[ -z "$round_cleanup" ] || $round_cleanup "$r"
 	done
 	[ ! -t 2 ] || log ""
@@ -646,7 +654,7 @@ header=(
 	"date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 	"machine: $(nproc) CPUs, ${cpu_model:-unknown model}, $(awk '/^MemTotal/ {printf "%.0f GiB RAM", $2 / 1048576}' /proc/meminfo)"
 	"kernel: $(uname -r)"
-	"minilink: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- 2>/dev/null || echo ' (modified tree)'), $("$ml" version 2>/dev/null | awk '/Go version/ {print $3}'), libcontainer $("$ml" version 2>/dev/null | awk '/libcontainer/ {print $2}')"
+	"minilink: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- 2>/dev/null || echo ' (modified tree)'), $("$ml" version 2>/dev/null | awk '/Go version/ {print $3}'), libcontainer $("$ml" version 2>/dev/null | awk '/libcontainer/ {print $2}'); binary \`$ml\`"
 	"tools: $(hyperfine --version)$(command -v runc >/dev/null && echo ", runc $(runc --version | awk 'NR==1 {print $3}')"), $(iptables --version)"
 	"command: \`$BENCH_CMDLINE\`"
 	"method: each comparison runs its commands in the same invocation, alternating: one \`hyperfine -N --runs 1\` per round, the order rotating, ${BENCH_WARMUP} warm-up round(s) thrown away then ${BENCH_RUNS} measured (scale group: ${BENCH_SCALE_WARMUP} + ${BENCH_SCALE_RUNS}); medians of hyperfine's per-run times; everything inside \`unshare --net --mount\` with a fresh state root"
