@@ -178,7 +178,7 @@ func digestInName(p string) string {
 			break
 		}
 	}
-	if hexDigest.MatchString(base) {
+	if hexDigest().MatchString(base) {
 		return base
 	}
 	return ""
@@ -303,7 +303,7 @@ func (st *stager) loadOCIManifest(ctx context.Context, a *archive, d v1.Descript
 }
 
 func blobPath(h v1.Hash) (string, error) {
-	if h.Algorithm != "sha256" || !hexDigest.MatchString(h.Hex) {
+	if h.Algorithm != "sha256" || !hexDigest().MatchString(h.Hex) {
 		return "", fmt.Errorf("unsupported digest %q", h)
 	}
 	return "blobs/sha256/" + h.Hex, nil

@@ -78,7 +78,7 @@ func parseConfig(raw []byte, nlayers int) (*v1.ConfigFile, string, error) {
 		return nil, "", errors.New("image has no layers")
 	}
 	for _, d := range cf.RootFS.DiffIDs {
-		if d.Algorithm != "sha256" || !hexDigest.MatchString(d.Hex) {
+		if d.Algorithm != "sha256" || !hexDigest().MatchString(d.Hex) {
 			return nil, "", fmt.Errorf("image config: unsupported layer diffID %q", d)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -79,7 +80,7 @@ func (s *Store) layerSplitFile(hexID string) string {
 	return filepath.Join(s.layersDir(), hexID+".tar-split")
 }
 
-var hexDigest = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var hexDigest = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{64}$`) })
 
 // trimDigest returns the hex part of "sha256:<hex>" or "<hex>".
 func trimDigest(id string) string { return strings.TrimPrefix(id, "sha256:") }
@@ -155,7 +156,7 @@ func (s *Store) imageIDs() ([]string, error) {
 	var ids []string
 	for _, e := range entries {
 		id, ok := strings.CutSuffix(e.Name(), ".json")
-		if ok && hexDigest.MatchString(id) {
+		if ok && hexDigest().MatchString(id) {
 			ids = append(ids, id)
 		}
 	}
@@ -290,10 +291,13 @@ func isHex(s string) bool {
 }
 
 // nameRE is the reference grammar's repository path: lowercase components separated by "/",
-// optionally behind a registry host with a port.
+// optionally behind a registry host with a port. The expressions are compiled on first use, not
+// at start-up: every minilink process (and libcontainer's re-executed init) would pay ~2 ms for them.
 var (
-	nameRE = regexp.MustCompile(`^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
-	tagRE  = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	nameRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
+	})
+	tagRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`) })
 )
 
 // normalizeRef turns NAME[:TAG] into "name:tag" with the tag defaulting to latest, and drops
@@ -312,10 +316,10 @@ func normalizeRef(ref string) (string, error) {
 			break
 		}
 	}
-	if name != strings.ToLower(name) && nameRE.MatchString(strings.ToLower(name)) {
+	if name != strings.ToLower(name) && nameRE().MatchString(strings.ToLower(name)) {
 		return "", fmt.Errorf("invalid reference format: repository name (%s) must be lowercase", name)
 	}
-	if !nameRE.MatchString(name) || !tagRE.MatchString(tag) {
+	if !nameRE().MatchString(name) || !tagRE().MatchString(tag) {
 		return "", fmt.Errorf("invalid reference format: %s", ref)
 	}
 	return name + ":" + tag, nil
