@@ -110,7 +110,7 @@ func TestEnsureIdempotent(t *testing.T) {
 	skipUnlessRoot(t)
 	s := testSettings(true)
 	for i := range 2 {
-		if err := Ensure(s); err != nil {
+		if err := Ensure(s, nil); err != nil {
 			t.Fatalf("Ensure #%d: %v", i+1, err)
 		}
 	}
@@ -155,7 +155,7 @@ func TestEnsureRepairsForwardBlock(t *testing.T) {
 	foreign := "-A FORWARD -i eth9 -j ACCEPT"
 	iptablesRun(t, "-A", "FORWARD", "-i", "eth9", "-j", "ACCEPT")
 	t.Cleanup(func() { exec.Command("iptables", "-D", "FORWARD", "-i", "eth9", "-j", "ACCEPT").Run() })
-	if err := Ensure(s); err != nil {
+	if err := Ensure(s, nil); err != nil {
 		t.Fatal(err)
 	}
 	f, n := wantTables(true, foreign)
@@ -170,7 +170,7 @@ func TestEnsureRepairsForwardBlock(t *testing.T) {
 	// Something in MINILINK (later a link or port rule) must survive Ensure.
 	inChain := "-A MINILINK -s 172.17.0.3/32 -d 172.17.0.2/32 -i minilink0 -o minilink0 -p tcp -m tcp --dport 6379 -j ACCEPT"
 	iptablesRun(t, strings.Fields(inChain)...)
-	if err := Ensure(s); err != nil {
+	if err := Ensure(s, nil); err != nil {
 		t.Fatal(err)
 	}
 	f = append([]string(nil), f...)
@@ -201,7 +201,7 @@ func count(lines []string, s string) int {
 func TestEnsureICCSwap(t *testing.T) {
 	skipUnlessRoot(t)
 	foreign := "-A FORWARD -i eth9 -j ACCEPT"
-	if err := Ensure(testSettings(true)); err != nil {
+	if err := Ensure(testSettings(true), nil); err != nil {
 		t.Fatal(err)
 	}
 	iptablesRun(t, "-A", "FORWARD", "-i", "eth9", "-j", "ACCEPT")
@@ -211,7 +211,7 @@ func TestEnsureICCSwap(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if err := Ensure(testSettings(false)); err != nil {
+	if err := Ensure(testSettings(false), nil); err != nil {
 		t.Fatal(err)
 	}
 	f, _ := wantTables(false, foreign)
@@ -219,12 +219,12 @@ func TestEnsureICCSwap(t *testing.T) {
 	if v := readSysctl(t, "net/bridge/bridge-nf-call-iptables"); v != "1" {
 		t.Errorf("bridge-nf-call-iptables = %s", v)
 	}
-	if err := Ensure(testSettings(false)); err != nil {
+	if err := Ensure(testSettings(false), nil); err != nil {
 		t.Fatal(err)
 	}
 	compareLines(t, "filter with icc=false, again", iptablesS(t, "filter"), f)
 
-	if err := Ensure(testSettings(true)); err != nil {
+	if err := Ensure(testSettings(true), nil); err != nil {
 		t.Fatal(err)
 	}
 	f, _ = wantTables(true, foreign)
@@ -233,11 +233,11 @@ func TestEnsureICCSwap(t *testing.T) {
 
 func TestEnsureSubnetChange(t *testing.T) {
 	skipUnlessRoot(t)
-	if err := Ensure(testSettings(true)); err != nil {
+	if err := Ensure(testSettings(true), nil); err != nil {
 		t.Fatal(err)
 	}
 	s := Settings{Bridge: DefaultName, Subnet: "172.18.0.0/16", ICC: true}
-	if err := Ensure(s); err != nil {
+	if err := Ensure(s, nil); err != nil {
 		t.Fatal(err)
 	}
 	_, n := wantTables(true)
@@ -258,13 +258,13 @@ func TestEnsureSubnetChange(t *testing.T) {
 func TestTwoBridgesCoexist(t *testing.T) {
 	skipUnlessRoot(t)
 	other := Settings{Bridge: "mltest1", Subnet: "172.30.0.0/16", ICC: false}
-	if err := Ensure(testSettings(true)); err != nil {
+	if err := Ensure(testSettings(true), nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := Ensure(other); err != nil {
+	if err := Ensure(other, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := Ensure(testSettings(true)); err != nil {
+	if err := Ensure(testSettings(true), nil); err != nil {
 		t.Fatal(err)
 	}
 	forward := iptablesS(t, "filter", "FORWARD")
@@ -279,7 +279,7 @@ func TestTwoBridgesCoexist(t *testing.T) {
 	f, n := wantTables(true)
 	compareLines(t, "filter after removing the other bridge", iptablesS(t, "filter"), f)
 	// The chains are shared, so removing one network removes them: Ensure puts them back.
-	if err := Ensure(testSettings(true)); err != nil {
+	if err := Ensure(testSettings(true), nil); err != nil {
 		t.Fatal(err)
 	}
 	compareLines(t, "nat", iptablesS(t, "nat"), n)
@@ -404,7 +404,7 @@ func checkAttached(t *testing.T, ns *nsProc, host string, ip string) {
 func TestAttachDetach(t *testing.T) {
 	skipUnlessRoot(t)
 	s := testSettings(true)
-	if err := Ensure(s); err != nil {
+	if err := Ensure(s, nil); err != nil {
 		t.Fatal(err)
 	}
 	a, b := newNS(t), newNS(t)
@@ -500,7 +500,7 @@ func TestAttachFailuresLeaveNothing(t *testing.T) {
 	if _, err := Attach(s, a.path, net.ParseIP("172.17.0.2")); err == nil {
 		t.Error("Attach without a bridge succeeded")
 	}
-	if err := Ensure(s); err != nil {
+	if err := Ensure(s, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, ip := range []string{"172.18.0.2", "172.17.0.1", "172.17.255.255", "172.17.0.0"} {
@@ -549,7 +549,7 @@ func TestLoadSettingsChoosesSubnet(t *testing.T) {
 	}
 
 	// minilink's own bridge does not count against itself…
-	if err := Ensure(s); err != nil {
+	if err := Ensure(s, nil); err != nil {
 		t.Fatal(err)
 	}
 	root2 := t.TempDir()

@@ -11,7 +11,10 @@ import (
 // (ErrBrNetfilter), before changing anything. A changed ICC swaps the icc rule in place. The MINILINK
 // chains are created when missing but never flushed. To change Bridge, Remove the old settings first;
 // a changed Subnet is handled (the bridge address and the MASQUERADE rules move).
-func Ensure(s Settings) error {
+//
+// current is the tables as they are, read with ReadRuleset (nil: Ensure reads them); when Ensure
+// changes a rule it reads them again into current.
+func Ensure(s Settings, current *Ruleset) error {
 	s, err := s.normalize()
 	if err != nil {
 		return fmt.Errorf("ensure bridge network: %w", err)
@@ -31,14 +34,19 @@ func Ensure(s Settings) error {
 	if err := ensureSysctls(s.Bridge); err != nil {
 		return err
 	}
-	t, err := newIPT()
-	if err != nil {
-		return err
+	if current == nil {
+		if current, err = ReadRuleset(); err != nil {
+			return err
+		}
 	}
 	rules := BaseRules(s)
-	// Every start calls Ensure; when the rules stand as they should (the common case), four
-	// listings tell so, instead of a dozen checks.
-	if ok, err := t.baseRulesInPlace(s, rules); err != nil || ok {
+	// Every start calls Ensure: when the rules stand as they should (the common case), the one
+	// snapshot tells so.
+	if baseRulesInPlace(s, rules, current) {
+		return nil
+	}
+	t, err := newIPT()
+	if err != nil {
 		return err
 	}
 	for _, table := range []string{"filter", "nat"} {
@@ -57,7 +65,10 @@ func Ensure(s Settings) error {
 			return err
 		}
 	}
-	return t.ensureInOrder(rules[6:])
+	if err := t.ensureInOrder(rules[6:]); err != nil {
+		return err
+	}
+	return current.Reload()
 }
 
 // removeStaleMasquerade deletes the subnet-bound POSTROUTING rules of this bridge that name another
@@ -233,51 +244,4 @@ func BridgePorts(s Settings) (exists bool, ports []string, err error) {
 		}
 	}
 	return true, ports, nil
-}
-
-// baseRulesInPlace reports whether the base rules all stand where Ensure would put them: the
-// FORWARD block on top, the nat jumps, the MASQUERADE rules in order, and no MASQUERADE rule of this
-// bridge for another subnet. The jumps to MINILINK imply that both chains exist.
-func (t ipt) baseRulesInPlace(s Settings, rules []Rule) (bool, error) {
-	forward, err := t.listRules("filter", "FORWARD")
-	if err != nil {
-		return false, nil // a missing chain or the like: the slow path will say
-	}
-	for i, r := range rules[:4] {
-		if i >= len(forward) || forward[i] != r.String() {
-			return false, nil
-		}
-	}
-	have := map[string][]string{}
-	for _, chain := range []string{"PREROUTING", "OUTPUT", "POSTROUTING"} {
-		if have[chain], err = t.listRules("nat", chain); err != nil {
-			return false, nil
-		}
-	}
-	contains := func(list []string, s string) int {
-		for i, l := range list {
-			if l == s {
-				return i
-			}
-		}
-		return -1
-	}
-	if contains(have["PREROUTING"], rules[4].String()) < 0 || contains(have["OUTPUT"], rules[5].String()) < 0 {
-		return false, nil
-	}
-	last := -1
-	for _, r := range rules[6:] {
-		i := contains(have["POSTROUTING"], r.String())
-		if i <= last {
-			return false, nil
-		}
-		last = i
-	}
-	for _, line := range have["POSTROUTING"] {
-		f := strings.Fields(line)
-		if len(f) >= 4 && f[2] == "-s" && f[3] != s.Subnet && strings.Contains(line, " "+s.Bridge+" ") {
-			return false, nil
-		}
-	}
-	return true, nil
 }

@@ -32,6 +32,7 @@ func (r *Runtime) StartAttached(arg string, a Attach) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	explain.Mark("locked")
 	c, all, err := r.startableLocked(arg)
 	if err != nil {
 		unlock()
@@ -41,7 +42,9 @@ func (r *Runtime) StartAttached(arg string, a Attach) (int, error) {
 	if a.Stdin != nil {
 		streams.Stdin = a.Stdin
 	}
+	explain.Mark("current listed")
 	s, err := r.launchLocked(c, all, streams)
+	explain.Mark("launched")
 	unlock()
 	if err != nil {
 		return 0, err
@@ -55,7 +58,9 @@ func (r *Runtime) StartAttached(arg string, a Attach) (int, error) {
 		in = a.Stdin
 	}
 	att := attach(s.pty, in, out, s.proc)
+	explain.Mark("attached")
 	code := r.wait(s)
+	explain.Mark("waited")
 	att.detach()
 	return code, r.finish(s, code)
 }

@@ -162,6 +162,18 @@ func (r *Runtime) editHosts(c *Container, edit func([]byte) []byte) error {
 	return writeFileInPlace(path, edit(data))
 }
 
+// affectsRules reports whether starting or stopping c can change what syncRulesLocked wants: c
+// publishes ports, or links have rules (icc=false). Otherwise a start or stop skips the sync and
+// the iptables-save it would cost: nothing of c's is in the chains, and what others have there does
+// not depend on c.
+func (r *Runtime) affectsRules(c *Container) bool {
+	if len(c.Network.Ports) > 0 {
+		return true
+	}
+	s, err := bridge.LoadSettings(r.Root)
+	return err != nil || !s.ICC
+}
+
 // syncRulesLocked makes the rules in the MINILINK chains exactly what the records say: per link
 // (§5's invariant) a pair per exposed port for each link whose parent and child both run, while
 // icc=false; per published port (§6) a DNAT and an ACCEPT for each running container's bindings.
@@ -231,36 +243,32 @@ func (r *Runtime) syncRulesLocked(pending *Container) error {
 			}
 		}
 	}
-	var have []bridge.Rule
-	for _, table := range []string{"filter", "nat"} {
-		rules, err := bridge.ListRules(table, bridge.ChainName)
-		if err != nil {
-			return err
-		}
-		have = append(have, rules...)
+	rules, err := r.rulesetLocked()
+	if err != nil {
+		return err
 	}
+	// What is there: the MINILINK rules that are link or port rules of this bridge, each once;
+	// what is there but not wanted, and extra copies, go.
+	var del, add []bridge.Rule
 	present := map[string]bool{}
-	var errs []error
-	for _, rule := range have {
-		key := rule.Table + " " + rule.String()
-		if !linker.IsLinkRule(settings.Bridge, rule.String()) && !bridge.IsPortRule(settings.Bridge, rule) {
-			continue
-		}
-		present[key] = true
-		if _, ok := want[key]; !ok {
-			if err := bridge.DeleteRule(rule); err != nil {
-				errs = append(errs, err)
+	for _, table := range []string{"filter", "nat"} {
+		for _, rule := range rules.Rules(table, bridge.ChainName) {
+			if !linker.IsLinkRule(settings.Bridge, rule.String()) && !bridge.IsPortRule(settings.Bridge, rule) {
+				continue
 			}
+			key := rule.Table + " " + rule.String()
+			if _, ok := want[key]; !ok || present[key] {
+				del = append(del, rule)
+			}
+			present[key] = true
 		}
 	}
 	for _, key := range order {
 		if !present[key] {
-			if err := bridge.AppendRule(want[key]); err != nil {
-				errs = append(errs, err)
-			}
+			add = append(add, want[key])
 		}
 	}
-	return errors.Join(errs...)
+	return rules.Apply(del, add)
 }
 
 // LinkNamesTo lists the link names ("parent/alias") that reach c, sorted, for ps --no-trunc.

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minilink/minilink/bridge"
 )
 
 // lock takes the root's lock file. Every state change holds it, so that two minilink processes
@@ -27,7 +29,25 @@ func (r *Runtime) lock() (unlock func(), err error) {
 		f.Close()
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
-	return func() { f.Close() }, nil
+	r.ruleset = nil
+	return func() {
+		r.ruleset = nil
+		f.Close()
+	}, nil
+}
+
+// rulesetLocked returns the iptables snapshot of this locked operation, reading it the first time.
+//
+// Preconditions: the lock is held.
+func (r *Runtime) rulesetLocked() (*bridge.Ruleset, error) {
+	if r.ruleset == nil {
+		rs, err := bridge.ReadRuleset()
+		if err != nil {
+			return nil, err
+		}
+		r.ruleset = rs
+	}
+	return r.ruleset, nil
 }
 
 // WithLock runs fn holding the root's lock, for changes made outside this package (the image

@@ -111,7 +111,11 @@ func (r *Runtime) NetworkSet(icc *bool, subnet, bridgeName string) (bridge.Setti
 			return old, err
 		}
 	}
-	if err := bridge.Ensure(s); err != nil {
+	rules, err := r.rulesetLocked()
+	if err != nil {
+		return old, fmt.Errorf("%w: %w", ErrHostNotReady, err)
+	}
+	if err := bridge.Ensure(s, rules); err != nil {
 		return old, fmt.Errorf("%w: %w", ErrHostNotReady, err)
 	}
 	if err := bridge.SaveSettings(r.Root, s); err != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/minilink/minilink/bridge"
 	"github.com/minilink/minilink/rootfs"
 )
 
@@ -20,6 +21,10 @@ type Runtime struct {
 	Images *rootfs.Store
 	// Self is the minilink binary, re-executed as the monitor of a detached container.
 	Self string
+
+	// ruleset is the iptables snapshot of the operation holding the lock (nil until read); it
+	// is dropped with the lock, since another minilink may change the rules in between.
+	ruleset *bridge.Ruleset
 }
 
 // Open prepares the state root (creating it if needed) and returns its runtime.

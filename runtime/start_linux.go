@@ -76,6 +76,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 		return nil, err
 	}
 
+	explain.Mark("saved starting")
 	targets, err := linkTargets(all, c)
 	if err != nil {
 		return nil, err
@@ -92,6 +93,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 	if err != nil {
 		return nil, fmt.Errorf("%w: mount root filesystem: %w", ErrHostNotReady, err)
 	}
+	explain.Mark("overlay mounted")
 	user, err := rootfs.LookupUser(rootfsPath, c.Config.User)
 	if err != nil {
 		return nil, userError(ErrInvalidArgument, "%s", err)
@@ -108,6 +110,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 	if err != nil {
 		return nil, err
 	}
+	explain.Mark("network prepared")
 	etcDir := dir
 	if netMode.owner != nil {
 		etcDir = r.containerDir(netMode.owner.ID)
@@ -115,6 +118,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 		return nil, err
 	}
 
+	explain.Mark("etc files")
 	cfg := libcontainerConfig(c, rootfsPath, etcDir, netMode.setup)
 	if old, err := libcontainer.Load(r.libcontainerRoot(), c.ID); err == nil {
 		_ = old.Destroy() // left by a crash; Create refuses an existing ID
@@ -124,6 +128,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 		return nil, fmt.Errorf("create container: %w", err)
 	}
 
+	explain.Mark("libcontainer create")
 	s.log, err = openJSONLog(r.logPath(c.ID))
 	if err != nil {
 		return nil, err
@@ -160,9 +165,18 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 
 	explain.Note("libcontainer: new pid, mount, uts, ipc and net namespaces for %s, cgroup /minilink/%s,\npivot_root into the overlay, Docker's default capabilities; the process waits until the network is set", c.Name, ShortID(c.ID))
 	explainEnv(c.Name, s.proc.Env)
-	if err := s.lc.Start(s.proc); err != nil {
-		return nil, classifyStartError(err)
+	bridgeReady := func() error { return nil }
+	if netMode.bridge != nil {
+		bridgeReady = r.ensureBridgeLocked(*netMode.bridge)
 	}
+	startErr := s.lc.Start(s.proc)
+	if err := bridgeReady(); err != nil {
+		return nil, err
+	}
+	if startErr != nil {
+		return nil, classifyStartError(startErr)
+	}
+	explain.Mark("libcontainer start")
 	pid, err := s.proc.Pid()
 	if err != nil {
 		return nil, fmt.Errorf("container pid: %w", err)
@@ -178,6 +192,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 			return nil, err
 		}
 	}
+	explain.Mark("netns named")
 	if netMode.bridge != nil {
 		explain.Note("a veth pair: one end on the bridge, the other born inside the container's namespace as eth0")
 		veth, err := bridge.Attach(*netMode.bridge, nsPath, net.ParseIP(c.Network.IPAddress))
@@ -186,6 +201,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 		}
 		c.Network.HostVeth = veth
 	}
+	explain.Mark("veth attached")
 	if consoleSock != nil {
 		if s.pty, err = receiveConsole(consoleSock); err != nil {
 			return nil, err
@@ -193,11 +209,14 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 	}
 	// The links, both ways, before the program runs: its own link rules, and as a child, the
 	// hosts lines and rules of the parents already running (§8c).
-	starting := *c
-	starting.State.Status = StatusRunning
-	if err := r.syncRulesLocked(&starting); err != nil {
-		return nil, fmt.Errorf("link rules: %w", err)
+	if r.affectsRules(c) {
+		starting := *c
+		starting.State.Status = StatusRunning
+		if err := r.syncRulesLocked(&starting); err != nil {
+			return nil, fmt.Errorf("link rules: %w", err)
+		}
 	}
+	explain.Mark("rules synced")
 	if err := r.updateParentsLocked(all, c); err != nil {
 		return nil, fmt.Errorf("update linked containers: %w", err)
 	}
@@ -205,6 +224,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 		return nil, classifyStartError(err)
 	}
 
+	explain.Mark("exec")
 	self := os.Getpid()
 	selfStart, err := procStartTime(self)
 	if err != nil {
@@ -287,6 +307,33 @@ type networkPlan struct {
 	owner  *Container       // for container:X mode: X
 }
 
+// ensureBridgeLocked makes the bridge's side of the kernel ready (bridge.Ensure: the device, the
+// sysctls, the base rules, checked with one iptables-save) and returns a function that waits for
+// it and reports how it went. It works while libcontainer starts the container's init, a wait of
+// tens of milliseconds for this process; with --explain it works at once, so that the commands
+// print in the order they are made.
+//
+// Preconditions: the lock is held; nothing else uses r's rule snapshot until the wait returns.
+func (r *Runtime) ensureBridgeLocked(settings bridge.Settings) (wait func() error) {
+	ensure := func() error {
+		rules, err := r.rulesetLocked()
+		if err == nil {
+			err = bridge.Ensure(settings, rules)
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrHostNotReady, err)
+		}
+		return nil
+	}
+	if explain.Enabled() {
+		err := ensure()
+		return func() error { return err }
+	}
+	done := make(chan error, 1)
+	go func() { done <- ensure() }()
+	return func() error { return <-done }
+}
+
 // prepareNetworkLocked allocates the container's address (bridge mode) or finds the namespace it
 // joins, and records the result in c.Network.
 func (r *Runtime) prepareNetworkLocked(c *Container, all []*Container) (networkPlan, error) {
@@ -311,9 +358,6 @@ func (r *Runtime) prepareNetworkLocked(c *Container, all []*Container) (networkP
 	settings, err := bridge.LoadSettings(r.Root)
 	if err != nil {
 		return networkPlan{}, err
-	}
-	if err := bridge.Ensure(settings); err != nil {
-		return networkPlan{}, fmt.Errorf("%w: %w", ErrHostNotReady, err)
 	}
 	_, subnet, err := net.ParseCIDR(settings.Subnet)
 	if err != nil {
@@ -409,14 +453,17 @@ func (r *Runtime) releaseLocked(c *Container) []error {
 	} else if !errors.Is(err, libcontainer.ErrNotExist) {
 		errs = append(errs, fmt.Errorf("load container %s: %w", c.ID, err))
 	}
-	if c.Network.HostVeth != "" {
-		if err := bridge.Detach(c.Network.HostVeth); err != nil {
-			errs = append(errs, err)
-		}
-	}
+	explain.Mark("lc destroyed")
+	// The name goes first: with it the namespace loses its last user, and the veth pair goes
+	// with the namespace.
 	if err := unnameNetns(c.Network.NetnsPath); err != nil {
 		errs = append(errs, err)
 	}
+	explain.Mark("netns unnamed")
+	if err := bridge.Release(c.Network.HostVeth); err != nil {
+		errs = append(errs, err)
+	}
+	explain.Mark("veth released")
 	c.Network = Network{}
 	if err := rootfs.UnmountContainer(r.containerDir(c.ID)); err != nil {
 		errs = append(errs, err)
@@ -440,7 +487,9 @@ func waitLibcontainerStopped(lc *libcontainer.Container, timeout time.Duration) 
 //
 // Preconditions: the lock is held.
 func (r *Runtime) finishLocked(c *Container, code int, reason string) error {
+	affectsRules := r.affectsRules(c) // before the release forgets c's ports
 	errs := r.releaseLocked(c)
+	explain.Mark("released")
 	c.State.Status = StatusExited
 	c.State.ExitCode = code
 	c.State.Error = reason
@@ -448,7 +497,10 @@ func (r *Runtime) finishLocked(c *Container, code int, reason string) error {
 	c.State.OwnerPid, c.State.OwnerStart = 0, 0
 	c.State.FinishedAt = time.Now().UTC()
 	// The rules go before the record says "exited": stop returns once it does.
-	errs = append(errs, r.syncRulesLocked(c))
+	if affectsRules {
+		errs = append(errs, r.syncRulesLocked(c))
+	}
+	explain.Mark("rules synced at finish")
 	if c.HostConfig.AutoRemove && errors.Join(errs...) == nil {
 		errs = append(errs, r.removeDirLocked(c))
 	} else if err := r.save(c); err != nil {

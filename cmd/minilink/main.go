@@ -25,8 +25,10 @@ const exitRuntimeError = 125
 var version = "dev"
 
 func main() {
+	explain.Mark("main")
 	root := newRootCommand()
 	err := root.Execute()
+	explain.Mark("done")
 	os.Exit(exitCode(err))
 }
 

@@ -1,0 +1,170 @@
+package bridge
+
+import (
+	"slices"
+	"strings"
+)
+
+// Ruleset is a snapshot of iptables' tables as `iptables-save` prints them. One iptables-save run
+// tells Ensure that the base rules stand and tells the rule sync what the MINILINK chains hold,
+// where asking chain by chain (`iptables -S CHAIN`) costs a fork each. Changes go in as one batch
+// (Apply: one `iptables-restore --noflush`), and the snapshot follows them, so the rest of one
+// locked operation needs no new reading.
+//
+// A snapshot is only as good as the lock it was read under: minilink's own changes all hold the
+// state root's lock, and the runtime drops its snapshot when it releases the lock.
+type Ruleset struct {
+	chains map[string]bool     // "table chain" → exists
+	rules  map[string][]string // "table chain" → the chain's rules, "-A CHAIN spec…", in order
+}
+
+// ParseSave reads iptables-save output. Counters, comments and policy details are dropped; a
+// table iptables-save did not print has no chains.
+func ParseSave(out string) *Ruleset {
+	rs := &Ruleset{chains: map[string]bool{}, rules: map[string][]string{}}
+	table := ""
+	for _, line := range strings.Split(out, "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "*"):
+			table = line[1:]
+		case strings.HasPrefix(line, ":") && table != "":
+			if f := strings.Fields(line[1:]); len(f) > 0 {
+				rs.chains[table+" "+f[0]] = true
+			}
+		case strings.HasPrefix(line, "-A ") && table != "":
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				key := table + " " + f[1]
+				rs.chains[key] = true
+				rs.rules[key] = append(rs.rules[key], strings.Join(f, " "))
+			}
+		}
+	}
+	return rs
+}
+
+// HasChain reports whether table has chain.
+func (rs *Ruleset) HasChain(table, chain string) bool { return rs.chains[table+" "+chain] }
+
+// Rules returns the rules of table/chain, in order; a missing chain has none.
+func (rs *Ruleset) Rules(table, chain string) []Rule {
+	var out []Rule
+	for _, line := range rs.rules[table+" "+chain] {
+		f := strings.Fields(line)
+		out = append(out, Rule{Table: table, Chain: chain, Spec: f[2:]})
+	}
+	return out
+}
+
+// lines returns the rules of table/chain as iptables prints them ("-A CHAIN spec…").
+func (rs *Ruleset) lines(table, chain string) []string { return rs.rules[table+" "+chain] }
+
+// restoreInput is the iptables-restore --noflush input that deletes del (one copy per entry)
+// and then appends add, table by table (pure).
+func restoreInput(del, add []Rule) string {
+	var tables []string
+	byTable := map[string][]string{}
+	note := func(table, line string) {
+		if _, ok := byTable[table]; !ok {
+			tables = append(tables, table)
+		}
+		byTable[table] = append(byTable[table], line)
+	}
+	for _, r := range del {
+		note(r.Table, "-D"+strings.TrimPrefix(r.String(), "-A"))
+	}
+	for _, r := range add {
+		note(r.Table, r.String())
+	}
+	var b strings.Builder
+	for _, t := range tables {
+		b.WriteString("*" + t + "\n")
+		for _, line := range byTable[t] {
+			b.WriteString(line + "\n")
+		}
+		b.WriteString("COMMIT\n")
+	}
+	return b.String()
+}
+
+// record makes the snapshot follow a batch Apply made: each deletion takes the first copy of its
+// rule, each addition goes at the end of its chain.
+func (rs *Ruleset) record(del, add []Rule) {
+	for _, r := range del {
+		key := r.Table + " " + r.Chain
+		line := r.String()
+		for i, l := range rs.rules[key] {
+			if l == line {
+				rs.rules[key] = append(rs.rules[key][:i:i], rs.rules[key][i+1:]...)
+				break
+			}
+		}
+	}
+	for _, r := range add {
+		key := r.Table + " " + r.Chain
+		rs.chains[key] = true
+		rs.rules[key] = append(rs.rules[key], r.String())
+	}
+}
+
+// stillNeeded drops from a batch what the snapshot shows done already: deletions of rules it does
+// not hold (beyond the copies it holds) and additions of rules it holds.
+func (rs *Ruleset) stillNeeded(del, add []Rule) (d, a []Rule) {
+	key := func(r Rule) string { return r.Table + " " + r.String() }
+	have := map[string]int{}
+	for k, lines := range rs.rules {
+		table, _, _ := strings.Cut(k, " ")
+		for _, l := range lines {
+			have[table+" "+l]++
+		}
+	}
+	for _, r := range del {
+		if have[key(r)] > 0 {
+			have[key(r)]--
+			d = append(d, r)
+		}
+	}
+	for _, r := range add {
+		if have[key(r)] == 0 {
+			have[key(r)]++
+			a = append(a, r)
+		}
+	}
+	return d, a
+}
+
+// baseRulesInPlace reports whether the base rules all stand where Ensure would put them: the
+// FORWARD block on top, the nat jumps, the MASQUERADE rules in order, and no MASQUERADE rule of this
+// bridge for another subnet; and both MINILINK chains exist (pure).
+func baseRulesInPlace(s Settings, rules []Rule, rs *Ruleset) bool {
+	if !rs.HasChain("filter", ChainName) || !rs.HasChain("nat", ChainName) {
+		return false
+	}
+	forward := rs.lines("filter", "FORWARD")
+	for i, r := range rules[:4] {
+		if i >= len(forward) || forward[i] != r.String() {
+			return false
+		}
+	}
+	if !slices.Contains(rs.lines("nat", "PREROUTING"), rules[4].String()) ||
+		!slices.Contains(rs.lines("nat", "OUTPUT"), rules[5].String()) {
+		return false
+	}
+	postrouting := rs.lines("nat", "POSTROUTING")
+	last := -1
+	for _, r := range rules[6:] {
+		i := slices.Index(postrouting, r.String())
+		if i <= last {
+			return false
+		}
+		last = i
+	}
+	for _, line := range postrouting {
+		f := strings.Fields(line)
+		if len(f) >= 4 && f[2] == "-s" && f[3] != s.Subnet && strings.Contains(line, " "+s.Bridge+" ") {
+			return false
+		}
+	}
+	return true
+}
