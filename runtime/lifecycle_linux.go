@@ -194,6 +194,7 @@ func (r *Runtime) Monitor(id string, ready, explainTo *os.File) error {
 		explain.Enable(os.Stderr) // the starting command is gone: the monitor's log from here on
 		explainTo.Close()
 	}
+	shedMemory()
 	copied := make(chan struct{})
 	if s.pty != nil {
 		go func() {
