@@ -108,7 +108,7 @@ func (r *Runtime) finish(s *session, code int) error {
 	if err != nil {
 		return err
 	}
-	return r.finishLocked(c, code, "")
+	return r.finishLocked(nil, c, code, "")
 }
 
 // monitorReady is the message a monitor sends once its container runs.
@@ -400,25 +400,9 @@ func (r *Runtime) currentLocked() ([]*Container, error) {
 	changed := false
 	var errs []error
 	for _, c := range all {
-		if c.State.Starting && !c.State.Running() {
-			// A start that crashed half-way: undo what it made, keep the container.
-			c.State.Starting = false
-			errs = append(errs, r.releaseLocked(c)...)
-			errs = append(errs, r.save(c))
-			continue
-		}
-		if !c.State.Running() || ownerAlive(c.State) {
-			continue
-		}
-		if lc, err := libcontainer.Load(r.libcontainerRoot(), c.ID); err == nil {
-			if st, err := lc.Status(); err == nil && st != libcontainer.Stopped {
-				continue
-			}
-		}
-		changed = true
-		if err := r.finishLocked(c, 255, "exit status unknown: the process that waited for the container died"); err != nil {
-			errs = append(errs, err)
-		}
+		ch, err := r.reconcileLocked(all, c)
+		changed = changed || ch
+		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -428,6 +412,61 @@ func (r *Runtime) currentLocked() ([]*Container, error) {
 		return r.list()
 	}
 	return all, nil
+}
+
+// reconcileLocked brings one record in line with the kernel, as currentLocked describes, and
+// reports whether it rewrote (or removed) the record. all is every container, or nil.
+//
+// Preconditions: the lock is held.
+func (r *Runtime) reconcileLocked(all []*Container, c *Container) (bool, error) {
+	if c.State.Starting && !c.State.Running() {
+		// A start that crashed half-way: undo what it made, keep the container.
+		c.State.Starting = false
+		errs := r.releaseLocked(c)
+		return true, errors.Join(append(errs, r.save(c))...)
+	}
+	if !c.State.Running() || ownerAlive(c.State) {
+		return false, nil
+	}
+	if lc, err := libcontainer.Load(r.libcontainerRoot(), c.ID); err == nil {
+		if st, err := lc.Status(); err == nil && st != libcontainer.Stopped {
+			return false, nil
+		}
+	}
+	return true, r.finishLocked(all, c, 255, "exit status unknown: the process that waited for the container died")
+}
+
+// getByID is Get for a full container ID: it reads and reconciles that one record only, where
+// Get reads them all, which matters with hundreds of containers.
+func (r *Runtime) getByID(id string) (*Container, error) {
+	unlock, err := r.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	c, err := r.load(id)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, userError(ErrNoSuchContainer, "No such container: %s", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	changed, err := r.reconcileLocked(nil, c)
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		return r.getByIDLocked(id)
+	}
+	return c, nil
+}
+
+func (r *Runtime) getByIDLocked(id string) (*Container, error) {
+	c, err := r.load(id)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, userError(ErrNoSuchContainer, "No such container: %s", id)
+	}
+	return c, err
 }
 
 // Exec runs an additional process in a running container and returns its exit code.

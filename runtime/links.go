@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -182,19 +183,22 @@ func (r *Runtime) affectsRules(c *Container) bool {
 // until the last one goes.
 //
 // Preconditions: the lock is held.
+// all is every container (nil: read them); it is not changed.
 // pending, when not nil, is a container whose record is about to change: the rules follow its
 // new state (running for a start, stopped for a stop) before the record says so, so that the record
 // never claims a state whose rules are not in place yet.
-func (r *Runtime) syncRulesLocked(pending *Container) error {
+func (r *Runtime) syncRulesLocked(all []*Container, pending *Container) error {
 	settings, err := bridge.LoadSettings(r.Root)
 	if err != nil {
 		return err
 	}
-	all, err := r.list()
-	if err != nil {
-		return err
+	if all == nil {
+		if all, err = r.list(); err != nil {
+			return err
+		}
 	}
 	if pending != nil {
+		all = slices.Clone(all)
 		for i, c := range all {
 			if c.ID == pending.ID {
 				all[i] = pending
@@ -347,6 +351,6 @@ func (r *Runtime) RemoveLink(name string) error {
 	if parent.State.Running() {
 		errs = append(errs, r.editHosts(parent, func(h []byte) []byte { return linker.RemoveHostsLine(h, alias) }))
 	}
-	errs = append(errs, r.syncRulesLocked(nil))
+	errs = append(errs, r.syncRulesLocked(nil, nil))
 	return errors.Join(errs...)
 }

@@ -122,5 +122,5 @@ func (r *Runtime) NetworkSet(icc *bool, subnet, bridgeName string) (bridge.Setti
 		return old, err
 	}
 	// The per-link rules exist only under icc=false: add or remove those of running links.
-	return s, r.syncRulesLocked(nil)
+	return s, r.syncRulesLocked(nil, nil)
 }

@@ -42,3 +42,6 @@ func isHex(s string) bool {
 	}
 	return true
 }
+
+// isFullID reports whether s has the form of a whole container ID: 64 lowercase hex digits.
+func isFullID(s string) bool { return len(s) == 64 && isHex(s) }

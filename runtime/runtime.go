@@ -62,6 +62,11 @@ func (r *Runtime) libcontainerRoot() string { return filepath.Join(r.Root, "libc
 
 // Get resolves a container by full ID, name or unique ID prefix.
 func (r *Runtime) Get(arg string) (*Container, error) {
+	if isFullID(arg) {
+		if c, err := r.getByID(arg); !errors.Is(err, ErrNoSuchContainer) {
+			return c, err
+		}
+	}
 	all, err := r.List()
 	if err != nil {
 		return nil, err

@@ -67,7 +67,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 			}
 			c.State.Error = err.Error()
 			c.State.Starting = false
-			_ = r.syncRulesLocked(c)
+			_ = r.syncRulesLocked(all, c)
 			_ = r.save(c)
 		}
 	}()
@@ -212,7 +212,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 	if r.affectsRules(c) {
 		starting := *c
 		starting.State.Status = StatusRunning
-		if err := r.syncRulesLocked(&starting); err != nil {
+		if err := r.syncRulesLocked(all, &starting); err != nil {
 			return nil, fmt.Errorf("link rules: %w", err)
 		}
 	}
@@ -486,7 +486,7 @@ func waitLibcontainerStopped(lc *libcontainer.Container, timeout time.Duration) 
 // run with --rm is removed.
 //
 // Preconditions: the lock is held.
-func (r *Runtime) finishLocked(c *Container, code int, reason string) error {
+func (r *Runtime) finishLocked(all []*Container, c *Container, code int, reason string) error {
 	affectsRules := r.affectsRules(c) // before the release forgets c's ports
 	errs := r.releaseLocked(c)
 	explain.Mark("released")
@@ -498,7 +498,7 @@ func (r *Runtime) finishLocked(c *Container, code int, reason string) error {
 	c.State.FinishedAt = time.Now().UTC()
 	// The rules go before the record says "exited": stop returns once it does.
 	if affectsRules {
-		errs = append(errs, r.syncRulesLocked(c))
+		errs = append(errs, r.syncRulesLocked(all, c))
 	}
 	explain.Mark("rules synced at finish")
 	if c.HostConfig.AutoRemove && errors.Join(errs...) == nil {
