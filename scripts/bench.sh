@@ -71,6 +71,7 @@ runc_id=minilink-bench-runc
 
 die() { echo "bench.sh: $*" >&2; exit 1; }
 log() { echo "$@" >&2; }
+phase() { echo "[$(date -u +%H:%M:%S), $((SECONDS / 60))m$((SECONDS % 60))s] $*" >&2; }
 
 [[ $BENCH_RUNS =~ ^[0-9]+$ && $BENCH_RUNS -ge 1 ]] || die "BENCH_RUNS=$BENCH_RUNS: want a whole number ≥ 1"
 [[ $BENCH_WARMUP =~ ^[0-9]+$ ]] || die "BENCH_WARMUP=$BENCH_WARMUP: want a whole number ≥ 0"
@@ -91,6 +92,7 @@ if [ "${1:-}" != "--inside" ]; then
 	[ "$(id -u)" = 0 ] || die "needs root: it creates namespaces, a bridge, veths, rules and mounts (sudo scripts/bench.sh)"
 	# The command line, with the settings that change the results.
 	cmdline="BENCH_RUNS=$BENCH_RUNS BENCH_WARMUP=$BENCH_WARMUP BENCH_SCALE=\"$BENCH_SCALE\" BENCH_SCALE_RUNS=$BENCH_SCALE_RUNS BENCH_SCALE_WARMUP=$BENCH_SCALE_WARMUP BENCH_MEM=$BENCH_MEM"
+	[ -z "${MINILINK:-}" ] || cmdline+=" MINILINK=$MINILINK"
 	if [ -n "${MAKELEVEL:-}" ]; then
 		cmdline+=" make bench"
 	else
@@ -133,7 +135,7 @@ if [ "${1:-}" != "--inside" ]; then
 
 	# The Go benchmarks of the pure planning code: no root, no kernel, no namespace needed.
 	if [ "$BENCH_GO" != 0 ]; then
-		log "Go benchmarks: go test -run '^\$' -bench . -benchmem ./linker ./bridge"
+		phase "Go benchmarks: go test -run '^\$' -bench . -benchmem ./linker ./bridge"
 		go test -run '^$' -bench . -benchmem ./linker ./bridge >"$state/gobench.txt" 2>&1 ||
 			{ cat "$state/gobench.txt" >&2; die "the Go benchmarks failed"; }
 		grep -E '^Benchmark' "$state/gobench.txt" >&2 || true
@@ -175,6 +177,7 @@ fi
 state=$2
 mount --make-rprivate /
 ip link set lo up
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 ml=$MINILINK
 export MINILINK_ROOT=$state/root
@@ -210,7 +213,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-log "building the images into $MINILINK_ROOT"
+phase "building the images into $MINILINK_ROOT"
 MINILINK=$ml scripts/images.sh >"$work/images.log" 2>&1 || { cat "$work/images.log" >&2; die "scripts/images.sh failed"; }
 
 # --- The commands of a group. bench_add LABEL COMMAND: COMMAND is run by hyperfine without a shell
@@ -230,7 +233,7 @@ measure() {
 	local group=$1 runs=$2 warmup=$3 n=${#commands[@]} rounds r i json order failed words
 	rounds=$((warmup + runs))
 	mkdir -p "$work/json/$group"
-	log "timing ${n} commands ($group): ${warmup} warm-up + ${runs} measured runs each, alternating"
+	phase "timing ${n} commands ($group): ${warmup} warm-up + ${runs} measured runs each, alternating"
 	for ((r = 0; r < rounds; r++)); do
 		if [ -t 2 ]; then
 			printf '\r  round %d/%d%-10s' $((r + 1)) "$rounds" "$([ $r -lt "$warmup" ] && echo ' (warm-up)')" >&2
@@ -374,7 +377,7 @@ report 10-run "Start latency: \`minilink run --rm busybox true\`" "floor" \
 
 # --- 2. The cost of a link: run -d with one --link against run -d without, under icc=false, with a
 # redis child running. Each round's two containers are removed after the round, untimed.
-log "the cost of one link on run -d"
+phase "the cost of one link on run -d"
 "$ml" network set --icc=false >/dev/null
 "$ml" run -d --name datastore redis >/dev/null
 bench_reset
@@ -391,7 +394,7 @@ report 20-link "The cost of one link: \`run -d --link\` against \`run -d\` (icc=
 # stop: `stop` of a container whose process exits on SIGTERM, against `stop -t 0` of the same kind
 # of container (SIGTERM and SIGKILL at once: the floor of any stop, which still waits for the exit
 # to be recorded and the network released). Both stop containers are made before each round.
-log "exec and stop"
+phase "exec and stop"
 "$ml" run -d --name web busybox sleep 1000 >/dev/null
 web_pid=$("$ml" inspect -f '{{.State.Pid}}' web)
 [[ $web_pid =~ ^[0-9]+$ && $web_pid -gt 0 ]] || die "inspect web: no pid ($web_pid)"
@@ -427,7 +430,7 @@ report 31-stop "Stop: a container that exits on SIGTERM" "stop -t 0" \
 # --- 4. Memory. The monitor of an idle detached container (`minilink --root ROOT monitor ID`), read
 # from /proc after it idled a second, over BENCH_MEM containers; the peak RSS of `minilink run --rm
 # busybox true`, over BENCH_MEM runs, from getrusage(RUSAGE_CHILDREN) of a python parent.
-log "memory: the idle monitor of $BENCH_MEM detached container(s), the peak RSS of run --rm"
+phase "memory: the idle monitor of $BENCH_MEM detached container(s), the peak RSS of run --rm"
 : >"$work/mem-monitor.tsv"
 for ((i = 0; i < BENCH_MEM; i++)); do
 	"$ml" run -d --name "mem-$i" busybox sleep 1000 >/dev/null
@@ -491,7 +494,7 @@ PY
 # of one container and `rm -f` of one linked container (made before its round), all untimed
 # set-up; and the iptables rules checked exactly: the base rules once each, one pair per running
 # parent in filter MINILINK, nothing in nat MINILINK.
-log "scale: ${BENCH_SCALE// /, } running parents linked to one child (icc=false)"
+phase "scale: ${BENCH_SCALE// /, } running parents linked to one child (icc=false)"
 
 # check_rules N: the rules are the spec's (§5) for N running parents linked to datastore, else die.
 check_rules() {
@@ -541,7 +544,7 @@ running=0
 : >"$work/scale-levels.tsv"
 for level in $BENCH_SCALE; do
 	if [ "$running" -lt "$level" ]; then
-		log "scale: starting parents $((running + 1))…$level (untimed)"
+		phase "scale: starting parents $((running + 1))…$level (untimed)"
 		t0=$(date +%s.%N)
 	fi
 	while [ "$running" -lt "$level" ]; do
@@ -571,7 +574,7 @@ for level in $BENCH_SCALE; do
 	printf '%s\t%s\t%s\t%s\n' "$level" "$nrules" "$nfilter" "$nnat" >>"$work/scale-levels.tsv"
 	levels+=("$level")
 done
-log "scale: removing the $running parents (untimed)"
+phase "scale: removing the $running parents (untimed)"
 names=()
 for ((i = 1; i <= running; i++)); do names+=("parent-$i"); done
 "$ml" rm -f "${names[@]}" >/dev/null
@@ -608,7 +611,7 @@ PY
 
 # --- 6. Image size: starting a container from a large image against a small one. The large image is
 # busybox plus 256 MiB of data in one layer; the overlay mount makes the start cost the same.
-log "the cost of a large image on run"
+phase "the cost of a large image on run"
 big=$work/big-rootfs
 install -D -m 0755 "$(readlink -f "$(command -v busybox)")" "$big/bin/busybox"
 ln -s busybox "$big/bin/true"
@@ -653,7 +656,7 @@ cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 header=(
 	"date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 	"machine: $(nproc) CPUs, ${cpu_model:-unknown model}, $(awk '/^MemTotal/ {printf "%.0f GiB RAM", $2 / 1048576}' /proc/meminfo)"
-	"kernel: $(uname -r)"
+	"kernel: $(uname -r); load average (1, 5, 15 min) $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end: other work on the machine makes the figures noisier and slower, the ratios less so"
 	"minilink: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- 2>/dev/null || echo ' (modified tree)'), $("$ml" version 2>/dev/null | awk '/Go version/ {print $3}'), libcontainer $("$ml" version 2>/dev/null | awk '/libcontainer/ {print $2}'); binary \`$ml\`"
 	"tools: $(hyperfine --version)$(command -v runc >/dev/null && echo ", runc $(runc --version | awk 'NR==1 {print $3}')"), $(iptables --version)"
 	"command: \`$BENCH_CMDLINE\`"
