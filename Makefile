@@ -5,7 +5,7 @@ export PATH := /usr/local/go/bin:$(PATH)
 export CGO_ENABLED := 1
 GO ?= go
 
-.PHONY: all build images demo test unit bench fmt vet clean
+.PHONY: all build images demo test unit fuzz bench fmt vet clean
 
 all: build
 
@@ -35,6 +35,11 @@ test:
 # Unit tests only: no root, no kernel changes.
 unit:
 	$(GO) test ./...
+
+# The fuzz targets of the --link, -p, --expose, -e and --change parsers and the /etc/hosts rewrite,
+# FUZZ_TIME (default 20s) each, one after the other; no root. See scripts/fuzz.sh.
+fuzz:
+	scripts/fuzz.sh
 
 # The benchmarks of issue 7 (start, link cost, scale, memory, exec and stop, image size, Go
 # benchmarks) inside a private network and mount namespace, written to BENCHMARKS.md with the targets
