@@ -98,3 +98,17 @@ func findLinkLine(lines [][]byte, own int, alias string) int {
 	}
 	return -1
 }
+
+// LinkAliases returns the aliases of hosts' link lines, in file order: the first name of every
+// line between the default lines and the own line, as ReplaceHostsLine finds them.
+func LinkAliases(hosts []byte) []string {
+	lines := splitLines(hosts)
+	var out []string
+	for i := defaultHostsLines; i < ownLine(lines); i++ {
+		f := strings.Fields(string(lines[i]))
+		if len(f) >= 2 && !strings.HasPrefix(f[0], "#") {
+			out = append(out, f[1])
+		}
+	}
+	return out
+}

@@ -52,8 +52,14 @@ type signaler interface{ Signal(os.Signal) error }
 // attach starts forwarding. With a pty, the host terminal goes into raw mode (so that Ctrl-C,
 // Ctrl-D and job control reach the container's shell), its size follows the window, input is
 // copied in when stdin is given, and output copied to out.
-func attach(pty console.Console, stdin io.Reader, out io.Writer, proc signaler) *attachment {
-	a := &attachment{signals: make(chan os.Signal, 32), restore: func() {}}
+//
+// signals, when not nil, is a channel catchSignals made before the container started: what
+// arrived meanwhile is forwarded now.
+func attach(pty console.Console, stdin io.Reader, out io.Writer, proc signaler, signals chan os.Signal) *attachment {
+	if signals == nil {
+		signals = catchSignals()
+	}
+	a := &attachment{signals: signals, restore: func() {}}
 	if pty != nil {
 		if cur, err := console.ConsoleFromFile(os.Stdin); err == nil {
 			if err := makeRaw(cur); err == nil {
@@ -70,7 +76,6 @@ func attach(pty console.Console, stdin io.Reader, out io.Writer, proc signaler) 
 			_, _ = io.Copy(out, pty) // ends with EIO once the container side closes
 		}()
 	}
-	signal.Notify(a.signals)
 	go func() {
 		for sig := range a.signals {
 			switch sig {
@@ -88,6 +93,15 @@ func attach(pty console.Console, stdin io.Reader, out io.Writer, proc signaler) 
 		}
 	}()
 	return a
+}
+
+// catchSignals starts catching every signal this process can catch, for attach to forward. A
+// foreground run calls it before it starts the container, so that a Ctrl-C or a kill arriving
+// while the container starts reaches the container instead of killing minilink half-way.
+func catchSignals() chan os.Signal {
+	c := make(chan os.Signal, 32)
+	signal.Notify(c)
+	return c
 }
 
 // detach stops forwarding, waits briefly for the remaining output and restores the terminal.

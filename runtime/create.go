@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/minilink/minilink/bridge"
+	"github.com/minilink/minilink/checkpoint"
 	"github.com/minilink/minilink/rootfs"
 )
 
@@ -68,6 +69,7 @@ func (r *Runtime) Create(o CreateOptions) (*Container, error) {
 		HostConfig: HostConfig{AutoRemove: o.AutoRemove},
 		State:      State{Status: StatusCreated},
 	}
+	checkpoint.Reached("create: listed")
 	for _, check := range createChecks {
 		if err := check(r, all, &o, c); err != nil {
 			return nil, err
@@ -79,6 +81,7 @@ func (r *Runtime) Create(o CreateOptions) (*Container, error) {
 	if err := os.Mkdir(r.containerDir(c.ID), 0o711); err != nil {
 		return nil, fmt.Errorf("create container directory: %w", err)
 	}
+	checkpoint.Reached("create: directory made")
 	if err := r.save(c); err != nil {
 		_ = os.RemoveAll(r.containerDir(c.ID))
 		return nil, err
@@ -88,6 +91,7 @@ func (r *Runtime) Create(o CreateOptions) (*Container, error) {
 			o.Warn(w)
 		}
 	}
+	checkpoint.Reached("created")
 	return c, nil
 }
 

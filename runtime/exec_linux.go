@@ -101,7 +101,7 @@ func (r *Runtime) execIn(c *Container, o ExecOptions, a Attach) (int, error) {
 		}
 		defer pty.Close()
 	}
-	att := attach(pty, in, a.Stdout, p)
+	att := attach(pty, in, a.Stdout, p, nil)
 	code := r.wait(&session{proc: p})
 	att.detach()
 	return code, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/opencontainers/runc/libcontainer"
 	"golang.org/x/sys/unix"
 
+	"github.com/minilink/minilink/checkpoint"
 	"github.com/minilink/minilink/explain"
 )
 
@@ -28,25 +29,29 @@ type Attach struct {
 // streams on the caller's terminal: foreground `run` and `start -a`. It returns the container's
 // exit code.
 func (r *Runtime) StartAttached(arg string, a Attach) (int, error) {
+	signals := catchSignals()
 	unlock, err := r.lock()
 	if err != nil {
+		signal.Stop(signals)
 		return 0, err
 	}
-	explain.Mark("locked")
+	checkpoint.Reached("locked")
 	c, all, err := r.startableLocked(arg)
 	if err != nil {
 		unlock()
+		signal.Stop(signals)
 		return 0, err
 	}
 	streams := stdio{Stdout: a.Stdout, Stderr: a.Stderr}
 	if a.Stdin != nil {
 		streams.Stdin = a.Stdin
 	}
-	explain.Mark("current listed")
+	checkpoint.Reached("current listed")
 	s, err := r.launchLocked(c, all, streams)
-	explain.Mark("launched")
+	checkpoint.Reached("launched")
 	unlock()
 	if err != nil {
+		signal.Stop(signals)
 		return 0, err
 	}
 	var out io.Writer = a.Stdout
@@ -57,10 +62,10 @@ func (r *Runtime) StartAttached(arg string, a Attach) (int, error) {
 	if a.Stdin != nil {
 		in = a.Stdin
 	}
-	att := attach(s.pty, in, out, s.proc)
-	explain.Mark("attached")
+	att := attach(s.pty, in, out, s.proc, signals)
+	checkpoint.Reached("attached")
 	code := r.wait(s)
-	explain.Mark("waited")
+	checkpoint.Reached("waited")
 	att.detach()
 	return code, r.finish(s, code)
 }
@@ -423,6 +428,8 @@ func (r *Runtime) reconcileLocked(all []*Container, c *Container) (bool, error) 
 		// A start that crashed half-way: undo what it made, keep the container.
 		c.State.Starting = false
 		errs := r.releaseLocked(c)
+		// It may have put its rules in already.
+		errs = append(errs, r.syncRulesLocked(all, c))
 		return true, errors.Join(append(errs, r.save(c))...)
 	}
 	if !c.State.Running() || ownerAlive(c.State) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/minilink/minilink/bridge"
+	"github.com/minilink/minilink/checkpoint"
 	"github.com/minilink/minilink/explain"
 	"github.com/minilink/minilink/linker"
 )
@@ -340,6 +341,14 @@ func (r *Runtime) RemoveLink(name string) error {
 	if idx < 0 {
 		return userError(ErrNoSuchContainer, "No such container: %s", trimmed)
 	}
+	// The hosts line goes before the record forgets the link: cut short in between, the link is
+	// still recorded and `rm --link` can be run again (or `minilink gc` puts the line back).
+	if parent.State.Running() {
+		if err := r.editHosts(parent, func(h []byte) []byte { return linker.RemoveHostsLine(h, alias) }); err != nil {
+			return err
+		}
+	}
+	checkpoint.Reached("link: hosts line removed")
 	parent.HostConfig.Links = append(parent.HostConfig.Links[:idx:idx], parent.HostConfig.Links[idx+1:]...)
 	if len(parent.HostConfig.Links) == 0 {
 		parent.HostConfig.Links = nil
@@ -347,10 +356,6 @@ func (r *Runtime) RemoveLink(name string) error {
 	if err := r.save(parent); err != nil {
 		return err
 	}
-	var errs []error
-	if parent.State.Running() {
-		errs = append(errs, r.editHosts(parent, func(h []byte) []byte { return linker.RemoveHostsLine(h, alias) }))
-	}
-	errs = append(errs, r.syncRulesLocked(nil, nil))
-	return errors.Join(errs...)
+	checkpoint.Reached("link: record saved")
+	return r.syncRulesLocked(all, nil)
 }

@@ -19,10 +19,13 @@ const netnsDir = "/run/netns"
 // `ip netns exec minilink-web ip addr` and `nsenter --net=/run/netns/minilink-web` work.
 func netnsName(containerName string) string { return "minilink-" + containerName }
 
+// netnsPath is where nameNetns puts the name.
+func netnsPath(name string) string { return filepath.Join(netnsDir, name) }
+
 // nameNetns bind-mounts the namespace of process pid on /run/netns/<name>, as
 // `ip netns attach NAME PID` does, and returns the path.
 func nameNetns(name string, pid int) (string, error) {
-	path := filepath.Join(netnsDir, name)
+	path := netnsPath(name)
 	explain.Command("ip", "netns", "attach", name, strconv.Itoa(pid))
 	if err := os.MkdirAll(netnsDir, 0o755); err != nil {
 		return "", fmt.Errorf("name network namespace %s: %w", name, err)

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/minilink/minilink/bridge"
+	"github.com/minilink/minilink/checkpoint"
 	"github.com/minilink/minilink/explain"
 	"github.com/minilink/minilink/linker"
 	"github.com/minilink/minilink/rootfs"
@@ -76,7 +77,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 		return nil, err
 	}
 
-	explain.Mark("saved starting")
+	checkpoint.Reached("saved starting")
 	targets, err := linkTargets(all, c)
 	if err != nil {
 		return nil, err
@@ -93,7 +94,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 	if err != nil {
 		return nil, fmt.Errorf("%w: mount root filesystem: %w", ErrHostNotReady, err)
 	}
-	explain.Mark("overlay mounted")
+	checkpoint.Reached("overlay mounted")
 	user, err := rootfs.LookupUser(rootfsPath, c.Config.User)
 	if err != nil {
 		return nil, userError(ErrInvalidArgument, "%s", err)
@@ -110,7 +111,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 	if err != nil {
 		return nil, err
 	}
-	explain.Mark("network prepared")
+	checkpoint.Reached("network prepared")
 	etcDir := dir
 	if netMode.owner != nil {
 		etcDir = r.containerDir(netMode.owner.ID)
@@ -118,7 +119,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 		return nil, err
 	}
 
-	explain.Mark("etc files")
+	checkpoint.Reached("etc files")
 	cfg := libcontainerConfig(c, rootfsPath, etcDir, netMode.setup)
 	if old, err := libcontainer.Load(r.libcontainerRoot(), c.ID); err == nil {
 		_ = old.Destroy() // left by a crash; Create refuses an existing ID
@@ -128,7 +129,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 		return nil, fmt.Errorf("create container: %w", err)
 	}
 
-	explain.Mark("libcontainer create")
+	checkpoint.Reached("libcontainer create")
 	s.log, err = openJSONLog(r.logPath(c.ID))
 	if err != nil {
 		return nil, err
@@ -176,23 +177,25 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 	if startErr != nil {
 		return nil, classifyStartError(startErr)
 	}
-	explain.Mark("libcontainer start")
+	checkpoint.Reached("libcontainer start")
 	pid, err := s.proc.Pid()
 	if err != nil {
 		return nil, fmt.Errorf("container pid: %w", err)
 	}
 	nsPath := fmt.Sprintf("/proc/%d/ns/net", pid)
 	if mode := c.HostConfig.NetworkMode; mode == "bridge" || mode == "none" {
+		// The name is recorded before it exists: whenever minilink dies, the record knows every
+		// name that may be there, and the release removes it (a missing one is fine).
+		c.Network.NetnsPath = netnsPath(netnsName(c.Name))
+		if err := r.save(c); err != nil {
+			return nil, err
+		}
 		explain.Note("name %s's network namespace for ip netns and nsenter", c.Name)
 		if nsPath, err = nameNetns(netnsName(c.Name), pid); err != nil {
 			return nil, err
 		}
-		c.Network.NetnsPath = nsPath
-		if err := r.save(c); err != nil {
-			return nil, err
-		}
 	}
-	explain.Mark("netns named")
+	checkpoint.Reached("netns named")
 	if netMode.bridge != nil {
 		explain.Note("a veth pair: one end on the bridge, the other born inside the container's namespace as eth0")
 		veth, err := bridge.Attach(*netMode.bridge, nsPath, net.ParseIP(c.Network.IPAddress))
@@ -201,7 +204,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 		}
 		c.Network.HostVeth = veth
 	}
-	explain.Mark("veth attached")
+	checkpoint.Reached("veth attached")
 	if consoleSock != nil {
 		if s.pty, err = receiveConsole(consoleSock); err != nil {
 			return nil, err
@@ -216,7 +219,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 			return nil, fmt.Errorf("link rules: %w", err)
 		}
 	}
-	explain.Mark("rules synced")
+	checkpoint.Reached("rules synced")
 	if err := r.updateParentsLocked(all, c); err != nil {
 		return nil, fmt.Errorf("update linked containers: %w", err)
 	}
@@ -224,7 +227,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 		return nil, classifyStartError(err)
 	}
 
-	explain.Mark("exec")
+	checkpoint.Reached("exec")
 	self := os.Getpid()
 	selfStart, err := procStartTime(self)
 	if err != nil {
@@ -450,20 +453,29 @@ func (r *Runtime) releaseLocked(c *Container) []error {
 		if err := lc.Destroy(); err != nil {
 			errs = append(errs, fmt.Errorf("destroy container %s: %w", c.ID, err))
 		}
-	} else if !errors.Is(err, libcontainer.ErrNotExist) {
+	} else if errors.Is(err, libcontainer.ErrNotExist) {
+		// Possibly a start killed before libcontainer recorded its state: what it made without
+		// a state (a cgroup, a state directory) goes by name.
+		if _, err := removeCgroups(c.ID); err != nil {
+			errs = append(errs, err)
+		}
+		if err := os.RemoveAll(filepath.Join(r.libcontainerRoot(), c.ID)); err != nil {
+			errs = append(errs, fmt.Errorf("remove libcontainer state of %s: %w", c.ID, err))
+		}
+	} else {
 		errs = append(errs, fmt.Errorf("load container %s: %w", c.ID, err))
 	}
-	explain.Mark("lc destroyed")
+	checkpoint.Reached("lc destroyed")
 	// The name goes first: with it the namespace loses its last user, and the veth pair goes
 	// with the namespace.
 	if err := unnameNetns(c.Network.NetnsPath); err != nil {
 		errs = append(errs, err)
 	}
-	explain.Mark("netns unnamed")
+	checkpoint.Reached("netns unnamed")
 	if err := bridge.Release(c.Network.HostVeth); err != nil {
 		errs = append(errs, err)
 	}
-	explain.Mark("veth released")
+	checkpoint.Reached("veth released")
 	c.Network = Network{}
 	if err := rootfs.UnmountContainer(r.containerDir(c.ID)); err != nil {
 		errs = append(errs, err)
@@ -489,7 +501,7 @@ func waitLibcontainerStopped(lc *libcontainer.Container, timeout time.Duration) 
 func (r *Runtime) finishLocked(all []*Container, c *Container, code int, reason string) error {
 	affectsRules := r.affectsRules(c) // before the release forgets c's ports
 	errs := r.releaseLocked(c)
-	explain.Mark("released")
+	checkpoint.Reached("released")
 	c.State.Status = StatusExited
 	c.State.ExitCode = code
 	c.State.Error = reason
@@ -500,7 +512,7 @@ func (r *Runtime) finishLocked(all []*Container, c *Container, code int, reason 
 	if affectsRules {
 		errs = append(errs, r.syncRulesLocked(all, c))
 	}
-	explain.Mark("rules synced at finish")
+	checkpoint.Reached("rules synced at finish")
 	if c.HostConfig.AutoRemove && errors.Join(errs...) == nil {
 		errs = append(errs, r.removeDirLocked(c))
 	} else if err := r.save(c); err != nil {
@@ -515,6 +527,11 @@ func (r *Runtime) removeDirLocked(c *Container) error {
 	if err := rootfs.UnmountContainer(r.containerDir(c.ID)); err != nil {
 		return err
 	}
+	// The record goes first: a directory without one is what `minilink gc` looks for.
+	if err := os.Remove(r.recordPath(c.ID)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove container %s: %w", c.ID, err)
+	}
+	checkpoint.Reached("record removed")
 	if err := os.RemoveAll(r.containerDir(c.ID)); err != nil {
 		return fmt.Errorf("remove container %s: %w", c.ID, err)
 	}

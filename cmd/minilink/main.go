@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/minilink/minilink/bridge"
+	"github.com/minilink/minilink/checkpoint"
 	"github.com/minilink/minilink/explain"
 	"github.com/minilink/minilink/rootfs"
 	"github.com/minilink/minilink/runtime"
@@ -25,10 +26,10 @@ const exitRuntimeError = 125
 var version = "dev"
 
 func main() {
-	explain.Mark("main")
+	checkpoint.Reached("main")
 	root := newRootCommand()
 	err := root.Execute()
-	explain.Mark("done")
+	checkpoint.Reached("done")
 	os.Exit(exitCode(err))
 }
 
@@ -128,7 +129,7 @@ no daemon, and everything it changes in the kernel can be seen with ip, iptables
 		c.GroupID = "images"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newNetworkCommand(g), newDoctorCommand(g), newInfoCommand(g), newVersionCommand()} {
+	for _, c := range []*cobra.Command{newNetworkCommand(g), newDoctorCommand(g), newGCCommand(g), newInfoCommand(g), newVersionCommand()} {
 		c.GroupID = "network"
 		root.AddCommand(c)
 	}
