@@ -110,6 +110,9 @@ func (r *Runtime) finish(s *session, code int) error {
 	}
 	defer unlock()
 	c, err := r.load(s.c.ID)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // rm -f removed it meanwhile
+	}
 	if err != nil {
 		return err
 	}
@@ -335,15 +338,27 @@ func (r *Runtime) Stop(arg string, timeout time.Duration) error {
 	if err := r.signalContainer(c, syscall.SIGTERM); err != nil {
 		return err
 	}
-	if timeout > 0 && r.waitStopped(c.ID, timeout) == nil {
-		if cur, err := r.load(c.ID); err != nil || !cur.State.Running() {
-			return nil
+	// The deadline is for the process, not for the record: with many minilink commands at once
+	// the monitor may wait a while for the lock before it can record the exit.
+	if timeout <= 0 || !r.waitExited(c.ID, timeout) {
+		if err := r.signalContainer(c, syscall.SIGKILL); err != nil {
+			return err
+		}
+		if !r.waitExited(c.ID, 10*time.Second) {
+			return fmt.Errorf("container %s did not exit within 10s of SIGKILL", c.Name)
 		}
 	}
-	if err := r.signalContainer(c, syscall.SIGKILL); err != nil {
-		return err
+	return r.waitStopped(c.ID, time.Minute)
+}
+
+// waitExited waits until the container's processes are gone (or its libcontainer state is), and
+// reports whether that happened within timeout.
+func (r *Runtime) waitExited(id string, timeout time.Duration) bool {
+	lc, err := libcontainer.Load(r.libcontainerRoot(), id)
+	if err != nil {
+		return true
 	}
-	return r.waitStopped(c.ID, 10*time.Second)
+	return waitLibcontainerStopped(lc, timeout)
 }
 
 // Restart stops the container if it runs and starts it again, detached.
@@ -368,8 +383,10 @@ func (r *Runtime) Remove(arg string, force bool) error {
 		if err := r.signalContainer(c, syscall.SIGKILL); err != nil {
 			return err
 		}
-		if err := r.waitStopped(c.ID, 10*time.Second); err != nil {
-			return err
+		// Once the process is gone, the removal releases what it held itself, without waiting
+		// for its monitor to record the exit: the record goes anyway.
+		if !r.waitExited(c.ID, 10*time.Second) {
+			return fmt.Errorf("container %s did not exit within 10s of SIGKILL", c.Name)
 		}
 	}
 	unlock, err := r.lock()
@@ -384,8 +401,14 @@ func (r *Runtime) Remove(arg string, force bool) error {
 	if err != nil {
 		return err
 	}
-	if errs := r.releaseLocked(c); len(errs) > 0 {
-		return errors.Join(errs...)
+	affectsRules := r.affectsRules(c) // before the release forgets its ports
+	errs := r.releaseLocked(c)
+	if affectsRules {
+		c.State.Status = StatusExited
+		errs = append(errs, r.syncRulesLocked(nil, c))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	return r.removeDirLocked(c)
 }
