@@ -71,7 +71,12 @@ runc_id=minilink-bench-runc
 
 die() { echo "bench.sh: $*" >&2; exit 1; }
 log() { echo "$@" >&2; }
-phase() { echo "[$(date -u +%H:%M:%S), $((SECONDS / 60))m$((SECONDS % 60))s] $*" >&2; }
+# phase MESSAGE: a progress line with the clock and the time since the start (outside and inside).
+export BENCH_T0=${BENCH_T0:-$(date +%s)}
+phase() {
+	local t=$(($(date +%s) - BENCH_T0))
+	echo "[$(date -u +%H:%M:%S), $((t / 60))m$((t % 60))s] $*" >&2
+}
 
 [[ $BENCH_RUNS =~ ^[0-9]+$ && $BENCH_RUNS -ge 1 ]] || die "BENCH_RUNS=$BENCH_RUNS: want a whole number ≥ 1"
 [[ $BENCH_WARMUP =~ ^[0-9]+$ ]] || die "BENCH_WARMUP=$BENCH_WARMUP: want a whole number ≥ 0"
@@ -110,7 +115,11 @@ if [ "${1:-}" != "--inside" ]; then
 		command -v hyperfine >/dev/null ||
 			die "hyperfine not found and could not be installed: install the Debian package hyperfine (apt-get install hyperfine)"
 	fi
-	for tool in unshare:util-linux nsenter:util-linux ip:iproute2 iptables:iptables python3:python3 busybox:busybox-static redis-server:redis-server; do
+	# python3 (the tables) and procps (pgrep) are not in `make test`'s set-up: installed like hyperfine.
+	for tool in python3:python3 pgrep:procps; do
+		command -v "${tool%%:*}" >/dev/null || apt_install "${tool#*:}" || true
+	done
+	for tool in unshare:util-linux nsenter:util-linux ip:iproute2 iptables:iptables python3:python3 pgrep:procps busybox:busybox-static redis-server:redis-server; do
 		command -v "${tool%%:*}" >/dev/null ||
 			die "missing ${tool%%:*}: install the Debian package ${tool#*:} (apt-get install ${tool#*:})"
 	done
@@ -119,7 +128,9 @@ if [ "${1:-}" != "--inside" ]; then
 	fi
 
 	# The private namespace has no network: compile here.
+	BENCH_BINARY="given by MINILINK"
 	if [ -z "${MINILINK:-}" ]; then
+		BENCH_BINARY="./minilink, built from the work tree"
 		if [ ! -x ./minilink ]; then
 			log "building ./minilink"
 			go build -o minilink ./cmd/minilink
@@ -128,7 +139,7 @@ if [ "${1:-}" != "--inside" ]; then
 	fi
 	[ -x "$MINILINK" ] || die "MINILINK=$MINILINK is not an executable"
 	MINILINK=$(readlink -f "$MINILINK")
-	export MINILINK BENCH_RUNS BENCH_WARMUP BENCH_RUNC BENCH_SCALE BENCH_SCALE_RUNS BENCH_SCALE_WARMUP BENCH_MEM BENCH_CMDLINE=$cmdline
+	export MINILINK BENCH_BINARY BENCH_RUNS BENCH_WARMUP BENCH_RUNC BENCH_SCALE BENCH_SCALE_RUNS BENCH_SCALE_WARMUP BENCH_MEM BENCH_CMDLINE=$cmdline
 
 	state=$(mktemp -d /tmp/minilink-bench.XXXXXX)
 	trap 'rm -rf --one-file-system -- "$state"' EXIT
@@ -657,7 +668,7 @@ header=(
 	"date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 	"machine: $(nproc) CPUs, ${cpu_model:-unknown model}, $(awk '/^MemTotal/ {printf "%.0f GiB RAM", $2 / 1048576}' /proc/meminfo)"
 	"kernel: $(uname -r); load average (1, 5, 15 min) $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end: other work on the machine makes the figures noisier and slower, the ratios less so"
-	"minilink: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- 2>/dev/null || echo ' (modified tree)'), $("$ml" version 2>/dev/null | awk '/Go version/ {print $3}'), libcontainer $("$ml" version 2>/dev/null | awk '/libcontainer/ {print $2}'); binary \`$ml\`"
+	"minilink: version $("$ml" --version 2>/dev/null | awk '{print $NF}'), $("$ml" version 2>/dev/null | awk '/Go version/ {print $3}'), libcontainer $("$ml" version 2>/dev/null | awk '/libcontainer/ {print $2}'); binary \`$ml\` ($BENCH_BINARY); the repo at $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- 2>/dev/null || echo ' (modified tree)')"
 	"tools: $(hyperfine --version)$(command -v runc >/dev/null && echo ", runc $(runc --version | awk 'NR==1 {print $3}')"), $(iptables --version)"
 	"command: \`$BENCH_CMDLINE\`"
 	"method: each comparison runs its commands in the same invocation, alternating: one \`hyperfine -N --runs 1\` per round, the order rotating, ${BENCH_WARMUP} warm-up round(s) thrown away then ${BENCH_RUNS} measured (scale group: ${BENCH_SCALE_WARMUP} + ${BENCH_SCALE_RUNS}); medians of hyperfine's per-run times; everything inside \`unshare --net --mount\` with a fresh state root"
