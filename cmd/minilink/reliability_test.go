@@ -458,3 +458,61 @@ func TestStopSignals(t *testing.T) {
 	}
 	consistent(t)
 }
+
+// rebootPhase runs script in a new network, mount and pid namespace, as a booted machine would
+// see minilink's state root: when the script ends, every process, mount, network device and rule
+// it made is gone with the namespaces; the records in the state root stay.
+func rebootPhase(t *testing.T, script string) string {
+	t.Helper()
+	setup := `set -e
+mount --make-rprivate /
+mkdir -p /run/netns && mount -t tmpfs tmpfs /run/netns
+ip link set lo up
+ml() { "$MINILINK" --root "$ROOT" "$@"; }
+`
+	cmd := exec.Command("unshare", "--net", "--mount", "--pid", "--fork", "--mount-proc", "bash", "-c", setup+script)
+	cmd.Env = append(os.Environ(), "MINILINK="+binary, "ROOT="+testRoot)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("phase failed: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
+// TestReboot: containers running when the machine went down show as exited afterwards, and start
+// again with their link: hosts line, environment, rules and a working connection.
+func TestReboot(t *testing.T) {
+	needKernel(t)
+	t.Cleanup(func() { ml(t, "rm", "-f", "rbds", "rbweb"); ml(t, "network", "set", "--icc=true") })
+	rebootPhase(t, `
+ml network set --icc=false >/dev/null
+ml run -d --name rbds redis >/dev/null
+ml run -d --name rbweb --link rbds:redis busybox sleep 1000 >/dev/null
+ml exec rbweb true
+`)
+	ids := strings.Fields(mustML(t, "ps", "-aq", "--no-trunc"))
+	out := rebootPhase(t, `
+echo "ps: $(ml ps -a --format '{{.Names}}={{.Status}}' | sort | tr '\n' ' ')"
+ml start rbds rbweb >/dev/null
+ip=$(ml inspect -f '{{.NetworkSettings.IPAddress}}' rbds)
+echo "hosts: $(ml exec rbweb grep -c "^$ip	redis " /etc/hosts)"
+echo "env: $(ml exec rbweb env | grep -c "^REDIS_PORT_6379_TCP_ADDR=$ip$")"
+echo "rules: $(iptables -S MINILINK | grep -c -- "-A MINILINK -s .* -d $ip/32 .* --dport 6379 -j ACCEPT")"
+echo "ping: $(ml exec rbweb sh -c "printf 'PING\r\n' | nc -w 2 redis 6379" | tr -d '\r')"
+ml rm -f rbds rbweb >/dev/null
+ml network set --icc=true >/dev/null
+`)
+	for _, want := range []string{
+		"ps: rbds=Exited (255) ", "rbweb=Exited (255) ",
+		"hosts: 1\n", "env: 1\n", "rules: 1\n", "ping: +PONG\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("after the reboot: want %q in\n%s", want, out)
+		}
+	}
+	for _, id := range ids {
+		if left, _ := filepath.Glob("/sys/fs/cgroup/*/minilink/" + id); len(left) > 0 {
+			t.Errorf("cgroups of %s left after the reboot: %v", id, left)
+		}
+	}
+}
