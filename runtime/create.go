@@ -137,6 +137,9 @@ func checkNetwork(_ *Runtime, all []*Container, o *CreateOptions, c *Container) 
 }
 
 func checkImage(r *Runtime, _ []*Container, o *CreateOptions, c *Container) error {
+	if err := ValidateEnv(o.Env); err != nil {
+		return err
+	}
 	if o.Image == "" {
 		return userError(ErrInvalidArgument, "no image given")
 	}

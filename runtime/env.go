@@ -2,6 +2,18 @@ package runtime
 
 import "strings"
 
+// ValidateEnv checks -e values as Docker's CLI does (opts.ValidateEnv, a flag validator): the name,
+// the text before the first "=", must not be empty. runc refuses such an entry when the process
+// starts, so a container created with `-e =x` (or `-e =`, or `-e ""`) could never start.
+func ValidateEnv(entries []string) error {
+	for _, e := range entries {
+		if name, _, _ := strings.Cut(e, "="); name == "" {
+			return userError(ErrInvalidArgument, "invalid argument %q for \"-e, --env\" flag: invalid environment variable: %s", e, e)
+		}
+	}
+	return nil
+}
+
 // defaultPath is the PATH every container process starts with, before the image's or the user's.
 const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

@@ -360,6 +360,9 @@ gets the container's environment computed afresh.`,
 			if o.Tty && o.Interactive && !isTerminal(os.Stdin) {
 				return errors.New("the input device is not a TTY")
 			}
+			if err := runtime.ValidateEnv(o.Env); err != nil {
+				return err
+			}
 			rt, err := g.runtime()
 			if err != nil {
 				return err
