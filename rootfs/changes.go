@@ -164,12 +164,20 @@ func parseNameValues(instr, rest string, env []string) ([][2]string, error) {
 	if rest == "" {
 		return nil, fmt.Errorf("%s requires at least one argument", instr)
 	}
-	first := rest
-	if i := strings.IndexFunc(rest, unicode.IsSpace); i >= 0 {
-		first = rest[:i]
-	}
+	// As in Docker (buildkit's parseNameVal), the form is the old one when the first word, read
+	// with its quotes and escapes, holds no "=": `"c d"=e` is a pair, `"c d" e` the old form.
+	first := firstWord(rest)
 	if !strings.Contains(first, "=") {
-		key := first
+		keys, err := splitWords(first, env, false)
+		if err != nil {
+			return nil, err
+		}
+		if len(keys) != 1 || keys[0] == "" {
+			return nil, fmt.Errorf("%s names cannot be empty", instr)
+		}
+		if strings.Contains(keys[0], "=") {
+			return nil, fmt.Errorf("syntax error - can't find = in %q. Must be of the form: name=value", first)
+		}
 		value := strings.TrimSpace(rest[len(first):])
 		if value == "" {
 			return nil, fmt.Errorf("%s must have two arguments", instr)
@@ -178,7 +186,7 @@ func parseNameValues(instr, rest string, env []string) ([][2]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		return [][2]string{{key, words[0]}}, nil
+		return [][2]string{{keys[0], words[0]}}, nil
 	}
 	words, err := splitWords(rest, env, false)
 	if err != nil {
@@ -196,6 +204,31 @@ func parseNameValues(instr, rest string, env []string) ([][2]string, error) {
 		pairs = append(pairs, [2]string{k, v})
 	}
 	return pairs, nil
+}
+
+// firstWord returns the first word of s as typed, quotes and backslashes kept: it ends at the
+// first whitespace outside quotes (or at the end of s, even inside an unterminated quote). A
+// backslash escapes the next character except inside single quotes.
+func firstWord(s string) string {
+	var quote rune
+	escaped := false
+	for i, c := range s {
+		switch {
+		case escaped:
+			escaped = false
+		case c == '\\' && quote != '\'':
+			escaped = true
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case unicode.IsSpace(c):
+			return s[:i]
+		}
+	}
+	return s
 }
 
 func applyExpose(cfg *v1.Config, rest string) error {
@@ -251,9 +284,12 @@ func parsePorts(spec string) ([]string, error) {
 	return out, nil
 }
 
+// parsePort reads one port number, 1 to 65535, in decimal digits only (no sign, as Docker's
+// strconv.ParseUint). Port 0 is refused: the linker cannot read a "0/tcp" key back, so one would
+// break every --link and -P to the image.
 func parsePort(s string) (int, error) {
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 || n > 65535 {
+	if err != nil || n < 1 || n > 65535 || strings.Trim(s, "0123456789") != "" {
 		return 0, fmt.Errorf("invalid port %q", s)
 	}
 	return n, nil

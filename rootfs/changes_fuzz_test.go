@@ -58,22 +58,15 @@ func instructions(changes []string) (words map[string]bool, lines []string) {
 }
 
 // checkExposedKeys fails on a key the linker cannot read back (SortedPorts refuses the whole
-// map, so a link to the container fails), and reports whether the only such keys are port 0's,
-// the known bug below.
-func checkExposedKeys(t *testing.T, what string, ports map[string]struct{}) (portZero bool) {
+// map, so a link to the container would fail).
+func checkExposedKeys(t *testing.T, what string, ports map[string]struct{}) {
 	t.Helper()
 	for k := range ports {
 		p, err := linker.ParsePort(k)
-		if err == nil && p.String() == k {
-			continue
+		if err != nil || p.String() != k {
+			t.Fatalf("%s: exposed port key %q: %v (reads back as %q)", what, k, err, p.String())
 		}
-		if strings.HasPrefix(k, "0/") {
-			portZero = true
-			continue
-		}
-		t.Fatalf("%s: exposed port key %q: %v (reads back as %q)", what, k, err, p.String())
 	}
-	return portZero
 }
 
 var lineError = regexp.MustCompile(`^dockerfile parse error line (\d+): `)
@@ -220,9 +213,7 @@ func FuzzParseChanges(f *testing.F) {
 		if err != nil || !reflect.DeepEqual(again, got) {
 			t.Fatalf("%s is not deterministic: %+v, %v", what, again, err)
 		}
-		if checkExposedKeys(t, what, got.ExposedPorts) {
-			t.Skipf("known bug (TestChangesExposePortZeroKnownBug): %s exposes %q", what, slices.Sorted(maps.Keys(got.ExposedPorts)))
-		}
+		checkExposedKeys(t, what, got.ExposedPorts)
 	})
 }
 
@@ -260,9 +251,7 @@ func FuzzParseChangesApplied(f *testing.F) {
 		if !utf8.ValidString(key) || !utf8.ValidString(value) || strings.ContainsAny(key+value, "\n") {
 			t.Skip("a change line holds no newline; the lexer reads runes")
 		}
-		// A name with "=" cannot be written as NAME=VALUE at all; one with whitespace is the known
-		// bug below when it comes first.
-		spaced := strings.ContainsFunc(key, unicode.IsSpace)
+		// A name with "=" cannot be written as NAME=VALUE at all.
 		want := fuzzBase()
 		mustApply := true
 		var change string
@@ -339,9 +328,6 @@ func FuzzParseChangesApplied(f *testing.F) {
 		}
 		got, err := ParseChanges(fuzzBase(), []string{change})
 		if err != nil {
-			if mustApply && spaced && (sel%12 == 0 || sel%12 == 2) {
-				t.Skipf("known bug (TestChangesQuotedNameFirstKnownBug): ParseChanges(%q): %v", change, err)
-			}
 			if mustApply {
 				t.Fatalf("ParseChanges(%q): %v", change, err)
 			}
@@ -351,40 +337,43 @@ func FuzzParseChangesApplied(f *testing.F) {
 			t.Fatalf("ParseChanges(%q) =\n %+v\nwant\n %+v", change, got, want)
 		}
 		if !mustApply {
-			if sel%12 == 10 && port == 0 {
-				t.Skipf("known bug (TestChangesExposePortZeroKnownBug): %q accepted", change)
-			}
 			t.Fatalf("ParseChanges(%q) = %+v; want an error", change, got)
 		}
 	})
 }
 
-// Found by FuzzParseChanges and FuzzParseExpose (runtime): `EXPOSE 0` (and a range from 0) is
-// accepted (parsePort allows 0) and stores the key "0/tcp", which the linker refuses
-// (linker.ParsePort: port must be between 1 and 65535). linker.SortedPorts then fails for the
-// whole map, so every --link to a container of such an image fails at start ("exposed ports of
-// …: invalid exposed port \"0/tcp\""), and -P publishes none of the image's ports
-// (publications ignores the error and gets no ports). --expose 0 and -p 0 are refused.
-func TestChangesExposePortZeroKnownBug(t *testing.T) {
-	t.Skip(`known bug: ParseChanges accepts "EXPOSE 0" and stores "0/tcp", which linker.SortedPorts refuses`)
-	for _, change := range []string{"EXPOSE 0", "EXPOSE 0/udp", "EXPOSE 0-2"} {
+// Found by FuzzParseChanges and FuzzParseExpose (runtime): `EXPOSE 0` (and a range from 0) was
+// accepted and stored the key "0/tcp", which the linker refuses (linker.ParsePort: port must be
+// between 1 and 65535). linker.SortedPorts then failed for the whole map, so every --link to a
+// container of such an image failed at start, and -P published none of the image's ports. It is
+// refused now, as --expose 0 and -p 0 are; so is a sign ("+80"), which Docker's ParseUint refuses.
+func TestChangesExposeRefusesPortZero(t *testing.T) {
+	for _, change := range []string{"EXPOSE 0", "EXPOSE 0/udp", "EXPOSE 0-2", "EXPOSE 80 0", "EXPOSE +80", "EXPOSE 1-+3"} {
 		cfg, err := ParseChanges(v1.Config{}, []string{change})
 		if err == nil {
 			_, err = linker.SortedPorts(cfg.ExposedPorts)
 			t.Errorf("ParseChanges(%q) = %q; want an error (the linker says %v)", change, slices.Sorted(maps.Keys(cfg.ExposedPorts)), err)
+		} else if !strings.HasPrefix(err.Error(), "dockerfile parse error line 1: invalid containerPort: ") &&
+			!strings.HasPrefix(err.Error(), "dockerfile parse error line 1: invalid port range: ") {
+			t.Errorf("ParseChanges(%q): %v; want invalid containerPort or invalid port range", change, err)
 		}
 	}
 }
 
-// Found by FuzzParseChangesApplied: a quoted name with whitespace is refused in the NAME=VALUE
-// form when it comes first: parseNameValues picks the form from the text up to the first space,
-// quotes ignored, so `"c d"=e` is read as the old form `NAME VALUE` with the name `"c` and fails
+// Found by FuzzParseChangesApplied: a quoted name with whitespace was refused in the NAME=VALUE
+// form when it came first: parseNameValues picked the form from the text up to the first space,
+// quotes ignored, so `"c d"=e` was read as the old form `NAME VALUE` with the name `"c` and failed
 // on the unmatched quote. Docker (buildkit's parseNameVal) splits quote-aware words first and
-// sets the label "c d"; minilink does too when another pair comes first (`LABEL a=b "c d"=e`).
-func TestChangesQuotedNameFirstKnownBug(t *testing.T) {
-	t.Skip(`known bug: ParseChanges refuses LABEL "c d"=e and ENV "my var"=x (the form is picked before quotes are read)`)
-	cfg, err := ParseChanges(v1.Config{}, []string{`LABEL "c d"=e`, `ENV "my var"=x`})
-	if err != nil || cfg.Labels["c d"] != "e" || !slices.Equal(cfg.Env, []string{"my var=x"}) {
-		t.Errorf("ParseChanges = %+v, %v; want the label \"c d\"=e and the variable \"my var\"=x", cfg, err)
+// sets the label "c d"; so does minilink now.
+func TestChangesQuotedNameFirst(t *testing.T) {
+	cfg, err := ParseChanges(v1.Config{}, []string{`LABEL "c d"=e`, `ENV "my var"=x`, `LABEL 'f g'="h i" j=k`, `ENV "old form" v w`})
+	if err != nil || cfg.Labels["c d"] != "e" || cfg.Labels["f g"] != "h i" || cfg.Labels["j"] != "k" ||
+		!slices.Equal(cfg.Env, []string{"my var=x", "old form=v w"}) {
+		t.Errorf("ParseChanges = %+v, %v; want the labels \"c d\"=e, \"f g\"=\"h i\", j=k and the variables \"my var\"=x, \"old form\"=\"v w\"", cfg, err)
+	}
+	for _, change := range []string{`ENV "" x`, `LABEL '' x`, `ENV "" `} {
+		if cfg, err := ParseChanges(v1.Config{}, []string{change}); err == nil {
+			t.Errorf("ParseChanges(%q) = %+v; want an error", change, cfg)
+		}
 	}
 }
