@@ -38,9 +38,11 @@ func ParseExpose(value string) ([]string, error) {
 	return keys, nil
 }
 
+// parsePort reads one port number, 1 to 65535, in decimal digits only: "+80" is refused, as -p
+// and Docker's strconv.ParseUint refuse it.
 func parsePort(s string) (int, error) {
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > 65535 {
+	if err != nil || n < 1 || n > 65535 || strings.Trim(s, "0123456789") != "" {
 		return 0, fmt.Errorf("invalid port %q", s)
 	}
 	return n, nil

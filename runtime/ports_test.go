@@ -49,6 +49,10 @@ func TestParseExposeErrors(t *testing.T) {
 		{"8000-70000/udp", "invalid range format for --expose: 8000-70000/udp"},
 		{"80/icmp", "invalid proto: icmp"},
 		{"80/tcp/udp", "invalid proto: tcp/udp"},
+		// A sign is refused, as -p and Docker's ParseUint refuse it.
+		{"+80", "invalid range format for --expose: +80"},
+		{"80-+90", "invalid range format for --expose: 80-+90"},
+		{" 80", "invalid range format for --expose:  80"},
 	}
 	for _, tt := range tests {
 		got, err := ParseExpose(tt.value)
