@@ -49,7 +49,11 @@ func ParsePublish(value string) ([]Publish, error) {
 		proto = "tcp"
 	}
 	proto = strings.ToLower(proto)
-	if proto != "tcp" && proto != "udp" {
+	switch proto {
+	case "tcp", "udp":
+	case "sctp":
+		return nil, fmt.Errorf("invalid proto: %s (minilink publishes tcp and udp ports only)", proto)
+	default:
 		return nil, fmt.Errorf("invalid proto: %s", proto)
 	}
 	var ip, hostPart, containerPart string
@@ -64,9 +68,17 @@ func ParsePublish(value string) ([]Publish, error) {
 	default:
 		return nil, fmt.Errorf("invalid publish spec: %s", value)
 	}
-	if ip == "" {
+	if containerPart == "" {
+		//lint:ignore ST1005 Docker's exact text
+		return nil, fmt.Errorf("No port specified: %s<empty>", value)
+	}
+	switch parsed := net.ParseIP(ip); {
+	case ip == "":
 		ip = "0.0.0.0"
-	} else if parsed := net.ParseIP(ip); parsed == nil || parsed.To4() == nil {
+	case parsed == nil:
+		//lint:ignore ST1005 Docker's exact text
+		return nil, fmt.Errorf("Invalid ip address: %s", ip)
+	case parsed.To4() == nil:
 		return nil, fmt.Errorf("invalid ip address %s: minilink publishes on IPv4 addresses only", ip)
 	}
 	cFirst, cLast, err := parsePortRange(containerPart)
