@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Spec is one parsed --link value.
@@ -20,11 +21,24 @@ type Spec struct {
 	Raw string
 }
 
+// MaxAliasLen is the longest alias Parse accepts, in bytes: the longest valid host name (RFC 1035's
+// 255 octets on the wire are 253 characters as text); musl's resolver, for one, refuses to look up
+// a longer name, even in /etc/hosts.
+const MaxAliasLen = 253
+
 // Parse applies §2's syntax table to one --link value. The error texts are the spec's exact ones; they
 // carry pflag's `invalid argument … for "--link" flag:` prefix because Docker's CLI rejects these
-// values while parsing flags. Parse also refuses an alias or name containing whitespace, a control
-// character or "=" (minilink's own rule): the alias becomes an /etc/hosts name and part of environment
-// variable names, where such characters would split or corrupt an entry.
+// values while parsing flags.
+//
+// Parse also applies minilink's own rule, where Docker accepts anything: the alias becomes an
+// /etc/hosts name and part of environment variable names, so an alias is refused when it holds
+// whitespace or a control character (they split or end a hosts entry), "=" (it ends a variable's
+// name), "#" (it starts a comment in /etc/hosts: everything after it, the alias included, would be
+// ignored, so the link would not resolve by that name), or bytes that are not UTF-8 (the record is
+// JSON, which would store another name than the hosts line has), or when it is longer than
+// MaxAliasLen. The child's name, which is only looked up, is refused for whitespace, control
+// characters and "=". Other characters (".", "-", a leading "-" or ".", non-ASCII letters) are
+// kept as typed, as in Docker.
 func Parse(value string) (Spec, error) {
 	if value == "" {
 		return Spec{}, flagError(value, "empty string specified for links")
@@ -44,8 +58,11 @@ func Parse(value string) (Spec, error) {
 	if alias == "" {
 		return Spec{}, flagError(value, "bad format for links: "+value+" (empty alias)")
 	}
-	if unsafeName(alias) {
+	if unsafeName(alias) || strings.Contains(alias, "#") || !utf8.ValidString(alias) {
 		return Spec{}, flagError(value, fmt.Sprintf("invalid alias %q: it would break /etc/hosts or an environment name", alias))
+	}
+	if len(alias) > MaxAliasLen {
+		return Spec{}, flagError(value, fmt.Sprintf("invalid alias %.20q… (%d bytes): longer than %d bytes, the longest valid host name", alias, len(alias), MaxAliasLen))
 	}
 	if unsafeName(name) {
 		return Spec{}, flagError(value, fmt.Sprintf("invalid name %q: it would break /etc/hosts or an environment name", name))

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 )
 
 // breaksEntry reports whether s holds a rune Parse promises to keep out of names and aliases:
@@ -50,7 +51,8 @@ func FuzzParseLink(f *testing.F) {
 			} else {
 				alias = typed
 			}
-			wantOK = alias != "" && !breaksEntry(alias) && !breaksEntry(name)
+			wantOK = alias != "" && !breaksEntry(alias) && !breaksEntry(name) &&
+				!strings.Contains(alias, "#") && utf8.ValidString(alias) && len(alias) <= 253
 		}
 		if err != nil {
 			if wantOK {
@@ -67,7 +69,7 @@ func FuzzParseLink(f *testing.F) {
 		if s != (Spec{Name: name, Alias: alias, Raw: value}) {
 			t.Fatalf("Parse(%q) = %+v; want Name %q, Alias %q, Raw the value", value, s, name, alias)
 		}
-		if s.Alias == "" || strings.ContainsAny(s.Alias, "/:") || breaksEntry(s.Alias) || breaksEntry(s.Name) || strings.Contains(s.Name, ":") {
+		if s.Alias == "" || strings.ContainsAny(s.Alias, "/:#") || breaksEntry(s.Alias) || breaksEntry(s.Name) || strings.Contains(s.Name, ":") {
 			t.Fatalf("Parse(%q) = %+v: unsafe name or alias", value, s)
 		}
 

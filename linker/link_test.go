@@ -44,6 +44,22 @@ func TestParse(t *testing.T) {
 		{"datastore:a\x00b", "", "", `invalid argument "datastore:a\x00b" for "--link" flag: invalid alias "a\x00b": it would break /etc/hosts or an environment name`},
 		{"da ta", "", "", `invalid argument "da ta" for "--link" flag: invalid alias "da ta": it would break /etc/hosts or an environment name`},
 		{"x=y:db", "", "", `invalid argument "x=y:db" for "--link" flag: invalid name "x=y": it would break /etc/hosts or an environment name`},
+		// "#" starts an /etc/hosts comment; bytes that are not UTF-8 would not survive the JSON record.
+		{"db:#x", "", "", `invalid argument "db:#x" for "--link" flag: invalid alias "#x": it would break /etc/hosts or an environment name`},
+		{"db:a#", "", "", `invalid argument "db:a#" for "--link" flag: invalid alias "a#": it would break /etc/hosts or an environment name`},
+		{"db#x", "", "", `invalid argument "db#x" for "--link" flag: invalid alias "db#x": it would break /etc/hosts or an environment name`},
+		{"db:a\xffb", "", "", `invalid argument "db:a\xffb" for "--link" flag: invalid alias "a\xffb": it would break /etc/hosts or an environment name`},
+		{"db:a\u00a0b", "", "", `invalid argument "db:a\u00a0b" for "--link" flag: invalid alias "a\u00a0b": it would break /etc/hosts or an environment name`},
+		{"db:a\u2028b", "", "", `invalid argument "db:a\u2028b" for "--link" flag: invalid alias "a\u2028b": it would break /etc/hosts or an environment name`},
+		{"db:" + strings.Repeat("a", 254), "", "", `invalid argument "db:` + strings.Repeat("a", 254) + `" for "--link" flag: invalid alias "aaaaaaaaaaaaaaaaaaaa"… (254 bytes): longer than 253 bytes, the longest valid host name`},
+		{"db:" + strings.Repeat("a", 253), "db", strings.Repeat("a", 253), ""},
+		// Kept as typed, as in Docker: nothing here breaks a hosts line or a variable's name.
+		{"db:é", "db", "é", ""},
+		{"db:\U0001f600", "db", "\U0001f600", ""},
+		{"db:-x", "db", "-x", ""},
+		{"db:.x", "db", ".x", ""},
+		{"db:a/b", "db", "b", ""},
+		{"a#b:x", "a#b", "x", ""}, // the child's name is only looked up
 	}
 	for _, tc := range tests {
 		t.Run(tc.value, func(t *testing.T) {
