@@ -6,15 +6,32 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // validName is Docker's rule for container names.
 var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
 
-// ValidateName checks a name given with --name or rename (without its optional leading "/").
+// MaxNameLen is the longest container name, minilink's own limit (Docker has none): a running
+// container's network namespace is named by the file /run/netns/minilink-NAME, and a file name
+// has at most 255 bytes, so a longer name could be created but never started.
+const MaxNameLen = 255 - len("minilink-")
+
+// ValidateName checks a name given with --name or rename (without its optional leading "/"): Docker's
+// rule and text, with the name quoted when it holds a character that is not printable (a newline
+// or a tab would otherwise break or blur the one-line error), then MaxNameLen.
 func ValidateName(name string) error {
 	if !validName.MatchString(name) {
-		return userError(ErrInvalidArgument, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
+		shown := name
+		if !utf8.ValidString(name) || strings.ContainsFunc(name, func(r rune) bool { return !strconv.IsPrint(r) }) {
+			shown = strconv.Quote(name)
+		}
+		return userError(ErrInvalidArgument, "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", shown)
+	}
+	if len(name) > MaxNameLen {
+		return userError(ErrInvalidArgument, "Invalid container name (%.20s…), %d characters: at most %d are allowed", name, len(name), MaxNameLen)
 	}
 	return nil
 }

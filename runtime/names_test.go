@@ -4,33 +4,53 @@ import (
 	"errors"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
 
 func TestValidateName(t *testing.T) {
 	valid := []string{"ab", "a1", "0a", "web", "datastore", "my-db", "My.Redis_1", "web-renamed", "a..", "x_-.y",
-		"38f2e2bedd94" + strings.Repeat("a", 52)}
+		"38f2e2bedd94" + strings.Repeat("a", 52), strings.Repeat("a", MaxNameLen)}
 	for _, name := range valid {
 		if err := ValidateName(name); err != nil {
 			t.Errorf("ValidateName(%q) = %v, want nil", name, err)
 		}
 	}
-	invalid := []string{"", "a", "Z", "-web", "_web", ".web", "/web", "web/redis", "a b", "web!", "café", "web\n",
-		"\nweb", "web:1"}
-	for _, name := range invalid {
+	invalid := []string{"", "a", "Z", "-web", "_web", ".web", "/web", "web/redis", "a b", "web!", "café", "web:1",
+		"x\U0001f600", "a#b", "a=b"}
+	// A name with a character that is not printable is quoted, so the error stays one clear line.
+	quoted := []string{"web\n", "\nweb", "a\tb", "a\u2028b", "a\x00b", "a\xffb"}
+	for _, name := range append(invalid, quoted...) {
 		err := ValidateName(name)
 		if err == nil {
 			t.Errorf("ValidateName(%q) = nil, want an error", name)
 			continue
 		}
-		want := "Invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"
+		shown := name
+		if slices.Contains(quoted, name) {
+			shown = strconv.Quote(name)
+		}
+		want := "Invalid container name (" + shown + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"
 		if err.Error() != want {
 			t.Errorf("ValidateName(%q) error = %q, want %q", name, err.Error(), want)
 		}
 		if !errors.Is(err, ErrInvalidArgument) {
 			t.Errorf("ValidateName(%q) error does not match ErrInvalidArgument", name)
 		}
+	}
+}
+
+func TestValidateNameLength(t *testing.T) {
+	// The longest name still names its network namespace: /run/netns/minilink-NAME.
+	if n := len(netnsName(strings.Repeat("a", MaxNameLen))); n != 255 {
+		t.Fatalf("the network namespace of the longest name has %d bytes, want 255", n)
+	}
+	name := strings.Repeat("a", 300)
+	err := ValidateName(name)
+	want := "Invalid container name (aaaaaaaaaaaaaaaaaaaa…), 300 characters: at most 246 are allowed"
+	if err == nil || err.Error() != want || !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("ValidateName(300 characters) = %v; want the invalid-argument error %q", err, want)
 	}
 }
 
