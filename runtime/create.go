@@ -86,6 +86,7 @@ func (r *Runtime) Create(o CreateOptions) (*Container, error) {
 		_ = os.RemoveAll(r.containerDir(c.ID))
 		return nil, err
 	}
+	r.indexName(c.Name, c.ID)
 	for _, w := range o.warnings {
 		if o.Warn != nil {
 			o.Warn(w)

@@ -83,6 +83,7 @@ func (r *Runtime) GC() ([]string, error) {
 			done = append(done, fmt.Sprintf("container %s: cgroup %s", c.Name, p))
 		}
 	}
+	errs = append(errs, r.reindexNamesLocked(all))
 	fixed, err := r.repairHostsLocked(all)
 	errs = append(errs, err)
 	done = append(done, fixed...)

@@ -401,11 +401,12 @@ func (r *Runtime) Remove(arg string, force bool) error {
 	if err != nil {
 		return err
 	}
-	affectsRules := r.affectsRules(c) // before the release forgets its ports
+	affectsRules := r.affectsRules(c) // before the release forgets its ports and address
+	ip := c.Network.IPAddress
 	errs := r.releaseLocked(c)
 	if affectsRules {
 		c.State.Status = StatusExited
-		errs = append(errs, r.syncRulesLocked(nil, c))
+		errs = append(errs, r.dropRulesLocked(nil, c, ip))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err

@@ -67,6 +67,11 @@ func (r *Runtime) Get(arg string) (*Container, error) {
 			return c, err
 		}
 	}
+	if id := r.lookupName(trimSlash(arg)); id != "" {
+		if c, err := r.getByID(id); err == nil && c.Name == trimSlash(arg) {
+			return c, nil
+		}
+	}
 	all, err := r.List()
 	if err != nil {
 		return nil, err
@@ -128,6 +133,8 @@ func (r *Runtime) Rename(arg, newName string) error {
 	if err := r.save(c); err != nil {
 		return err
 	}
+	r.unindexName(old, c.ID)
+	r.indexName(newName, c.ID)
 	// Links store the child's name: they follow the rename. (The parents' hosts lines keep the
 	// old name until they restart, as in Docker.)
 	for _, p := range all {

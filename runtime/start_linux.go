@@ -499,7 +499,8 @@ func waitLibcontainerStopped(lc *libcontainer.Container, timeout time.Duration) 
 //
 // Preconditions: the lock is held.
 func (r *Runtime) finishLocked(all []*Container, c *Container, code int, reason string) error {
-	affectsRules := r.affectsRules(c) // before the release forgets c's ports
+	affectsRules := r.affectsRules(c) // before the release forgets c's ports and address
+	ip := c.Network.IPAddress
 	errs := r.releaseLocked(c)
 	checkpoint.Reached("released")
 	c.State.Status = StatusExited
@@ -510,7 +511,7 @@ func (r *Runtime) finishLocked(all []*Container, c *Container, code int, reason 
 	c.State.FinishedAt = time.Now().UTC()
 	// The rules go before the record says "exited": stop returns once it does.
 	if affectsRules {
-		errs = append(errs, r.syncRulesLocked(all, c))
+		errs = append(errs, r.dropRulesLocked(all, c, ip))
 	}
 	checkpoint.Reached("rules synced at finish")
 	if c.HostConfig.AutoRemove && errors.Join(errs...) == nil {
@@ -531,6 +532,7 @@ func (r *Runtime) removeDirLocked(c *Container) error {
 	if err := os.Remove(r.recordPath(c.ID)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove container %s: %w", c.ID, err)
 	}
+	r.unindexName(c.Name, c.ID)
 	checkpoint.Reached("record removed")
 	if err := os.RemoveAll(r.containerDir(c.ID)); err != nil {
 		return fmt.Errorf("remove container %s: %w", c.ID, err)
