@@ -3,6 +3,9 @@
 SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 export CGO_ENABLED := 1
+# libcontainer compiles its seccomp support (Docker's default profile) only with this tag, against
+# libseccomp (Debian: libseccomp-dev); without it every container start would fail.
+export GOFLAGS := -tags=seccomp
 GO ?= go
 
 .PHONY: all build images demo test unit fuzz bench fmt vet clean

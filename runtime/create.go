@@ -30,6 +30,11 @@ type CreateOptions struct {
 	Links       []string // --link values as typed, in order
 	Publish     []string // -p values as typed
 	PublishAll  bool     // -P
+	// The cgroup limits: Memory is -m in bytes (0: none); NanoCPUs is --cpus in billionths of a
+	// CPU and PidsLimit is --pids-limit, both nil when not given.
+	Memory    int64
+	NanoCPUs  *int64
+	PidsLimit *int64
 	// Warn receives warnings that do not stop the create (a duplicate --link alias).
 	Warn func(string)
 
@@ -48,6 +53,10 @@ var createChecks = []createCheck{
 	checkCommand,
 	checkExpose,
 	checkPublish,
+	checkMemory,
+	checkCPUs,
+	checkPidsLimit,
+	checkSeccomp,
 }
 
 // Create validates the options and writes a new container record in the "created" state. Nothing

@@ -1,6 +1,9 @@
 package runtime
 
 import (
+	"os"
+	"path/filepath"
+
 	"github.com/opencontainers/cgroups"
 	devices "github.com/opencontainers/cgroups/devices/config"
 	"github.com/opencontainers/runc/libcontainer/configs"
@@ -35,8 +38,9 @@ type netSetup struct {
 }
 
 // libcontainerConfig is the container's libcontainer config: runc's default hardening with
-// Docker's defaults, the overlay root, and /etc/{hosts,hostname,resolv.conf} bind-mounted from the
-// container's directory so that they can be rewritten in place later.
+// Docker's defaults (capabilities, masked and read-only paths, the seccomp profile), no_new_privs,
+// the record's cgroup limits, the overlay root, and /etc/{hosts,hostname,resolv.conf}
+// bind-mounted from the container's directory so that they can be rewritten in place later.
 func libcontainerConfig(c *Container, rootfsPath, etcDir string, net netSetup) *configs.Config {
 	const noExecSuidDev = unix.MS_NOEXEC | unix.MS_NOSUID | unix.MS_NODEV
 	deviceRules := make([]*devices.Rule, 0, len(specconv.AllowedDevices))
@@ -83,14 +87,54 @@ func libcontainerConfig(c *Container, rootfsPath, etcDir string, net netSetup) *
 			Effective: defaultCapabilities,
 			Permitted: defaultCapabilities,
 		},
-		Mounts:        mounts,
-		Devices:       specconv.AllowedDevices,
-		MaskPaths:     maskedPaths,
-		ReadonlyPaths: readonlyPaths,
+		// Docker leaves no_new_privs off unless --security-opt no-new-privileges; minilink always
+		// sets it: a setuid binary in an image cannot gain privileges, and libcontainer can load
+		// the seccomp filter unprivileged, just before the program runs.
+		NoNewPrivileges: true,
+		Seccomp:         containerSeccomp(),
+		Mounts:          mounts,
+		Devices:         specconv.AllowedDevices,
+		MaskPaths:       maskedPaths,
+		ReadonlyPaths:   readonlyPaths,
 		Cgroups: &cgroups.Cgroup{
 			Path:      "/minilink/" + c.ID,
-			Resources: &cgroups.Resources{Devices: deviceRules},
+			Resources: containerResources(c.HostConfig, deviceRules),
 		},
 		Labels: []string{"minilink.name=" + c.Name},
 	}
+}
+
+// containerResources turns the record's limits into libcontainer's cgroup settings, which its
+// manager writes to the v1 controllers (memory, cpu, pids) or the v2 files alike.
+func containerResources(hc HostConfig, deviceRules []*devices.Rule) *cgroups.Resources {
+	res := &cgroups.Resources{Devices: deviceRules, PidsLimit: hc.PidsLimit}
+	if hc.Memory > 0 {
+		// Memory and swap together at the same limit: no swap beyond -m, so that a container
+		// that outgrows its limit is killed there even on a host with swap (Docker would allow
+		// as much swap again; minilink has no --memory-swap).
+		res.Memory = hc.Memory
+		if swapAccounted() {
+			res.MemorySwap = hc.Memory
+		}
+	}
+	if hc.NanoCPUs > 0 {
+		res.CpuPeriod = cpuPeriod
+		res.CpuQuota = cpuQuota(hc.NanoCPUs)
+	}
+	return res
+}
+
+// swapAccounted tells whether the kernel limits swap per cgroup. On v1 libcontainer writes
+// memory.memsw.limit_in_bytes, which exists only with swap accounting (swapaccount=1), and a
+// write to a missing file would fail the start; on v2 it skips a missing memory.swap.max itself.
+func swapAccounted() bool {
+	if cgroups.IsCgroup2UnifiedMode() {
+		return true
+	}
+	mnt, err := cgroups.FindCgroupMountpoint("", "memory")
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(filepath.Join(mnt, "memory.memsw.limit_in_bytes"))
+	return err == nil
 }

@@ -60,6 +60,11 @@ type HostConfig struct {
 	// Publish are the -p values; PublishAllPorts is -P. Host ports are chosen at start.
 	Publish         []bridge.Publish `json:"Publish,omitempty"`
 	PublishAllPorts bool             `json:"PublishAllPorts,omitempty"`
+	// Memory (-m, bytes), NanoCPUs (--cpus, billionths of a CPU) and PidsLimit (--pids-limit)
+	// are the cgroup limits; zero or nil is none.
+	Memory    int64  `json:"Memory,omitempty"`
+	NanoCPUs  int64  `json:"NanoCpus,omitempty"`
+	PidsLimit *int64 `json:"PidsLimit,omitempty"`
 }
 
 // Link is one --link of a parent. It stores the child's name, not its ID, so that a child removed

@@ -5,7 +5,8 @@
 # minilink made is left behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH=/usr/local/go/bin:$PATH CGO_ENABLED=1
+# -tags=seccomp: libcontainer's seccomp support, for Docker's default profile (needs libseccomp-dev).
+export PATH=/usr/local/go/bin:$PATH CGO_ENABLED=1 GOFLAGS=-tags=seccomp
 
 if [ "${1:-}" != "--inside" ]; then
 	if [ "$(id -u)" != 0 ]; then
@@ -45,7 +46,7 @@ mount --make-rprivate /
 # Named network namespaces (ip netns) are files below /run/netns: keep the tests' own.
 mkdir -p /run/netns && mount -t tmpfs tmpfs /run/netns
 ip link set lo up
-export MINILINK_TEST_NETNS=1 GOPROXY=off GOFLAGS=-mod=mod
+export MINILINK_TEST_NETNS=1 GOPROXY=off GOFLAGS="-mod=mod -tags=seccomp"
 
 status=0
 # -p 1: the packages share this namespace's bridge and iptables; one at a time.

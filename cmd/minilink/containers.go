@@ -57,6 +57,9 @@ type createFlags struct {
 	entrypoint string
 	pullPolicy string
 	pull       pullFlags
+	memory     memBytes
+	cpus       nanoCPUs
+	pidsLimit  int64
 }
 
 func addCreateFlags(cmd *cobra.Command, f *createFlags) {
@@ -77,6 +80,9 @@ func addCreateFlags(cmd *cobra.Command, f *createFlags) {
 	fl.StringArrayVarP(&f.opts.Publish, "publish", "p", nil, "publish a container's port on the host: [IP:][HOSTPORT:]PORT[/tcp|udp] (DNAT rules, no proxy process)")
 	fl.BoolVarP(&f.opts.PublishAll, "publish-all", "P", false, "publish every exposed port on a free host port from 32768 up")
 	fl.StringArrayVar(&f.opts.Links, "link", nil, "link to another container: NAME[:ALIAS] (repeatable; adds /etc/hosts lines, ALIAS_* variables and, with icc=false, ACCEPT rules)")
+	fl.VarP(&f.memory, "memory", "m", "memory limit: a size with an optional unit b, k, m or g, at least 6m (the container is killed beyond it)")
+	fl.Var(&f.cpus, "cpus", "number of CPUs, e.g. 0.5: a CPU time quota per 100 ms period")
+	fl.Int64Var(&f.pidsLimit, "pids-limit", 0, "maximum number of processes in the container (0 or -1: unlimited)")
 	fl.StringVar(&f.pullPolicy, "pull", "missing", `pull the image before creating: "missing", "always" or "never"`)
 	f.pull.add(cmd)
 	// -h is the hostname, as in Docker; help stays on --help.
@@ -90,6 +96,15 @@ func (f *createFlags) options(cmd *cobra.Command, args []string) runtime.CreateO
 	o.Cmd = args[1:]
 	if cmd.Flags().Changed("entrypoint") {
 		o.Entrypoint = &f.entrypoint
+	}
+	o.Memory = int64(f.memory)
+	// Given or not matters: an explicit --cpus 0 is refused, a missing one is no limit.
+	if cmd.Flags().Changed("cpus") {
+		n := int64(f.cpus)
+		o.NanoCPUs = &n
+	}
+	if cmd.Flags().Changed("pids-limit") {
+		o.PidsLimit = &f.pidsLimit
 	}
 	return o
 }

@@ -60,6 +60,9 @@ type hostConfigJSON struct {
 	Links           []string                 `json:"Links"` // null when there are none, as Docker prints it
 	PortBindings    map[string][]portBinding `json:"PortBindings"`
 	PublishAllPorts bool                     `json:"PublishAllPorts"`
+	Memory          int64                    `json:"Memory"`
+	NanoCpus        int64                    `json:"NanoCpus"`
+	PidsLimit       *int64                   `json:"PidsLimit"` // null when unlimited, as Docker prints it
 }
 
 type portBinding struct {
@@ -145,6 +148,9 @@ func inspectContainer(rt *runtime.Runtime, c *runtime.Container) containerJSON {
 			Links:           links,
 			PortBindings:    bindings,
 			PublishAllPorts: c.HostConfig.PublishAllPorts,
+			Memory:          c.HostConfig.Memory,
+			NanoCpus:        c.HostConfig.NanoCPUs,
+			PidsLimit:       c.HostConfig.PidsLimit,
 		},
 		Config: c.Config,
 		NetworkSettings: networkSettingsJSON{

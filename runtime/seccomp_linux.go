@@ -1,0 +1,61 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	profiles "github.com/moby/profiles/seccomp"
+	"github.com/opencontainers/runc/libcontainer/configs"
+	"github.com/opencontainers/runc/libcontainer/seccomp"
+	"github.com/opencontainers/runc/libcontainer/specconv"
+	"github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// errNoSeccomp: libcontainer only loads a seccomp filter when built with the seccomp tag (and
+// libseccomp); without it every container start would fail, so create says why at once.
+var errNoSeccomp = errors.New("this minilink was built without seccomp support: rebuild it with `go build -tags seccomp` (needs libseccomp-dev)")
+
+// seccompProfile is Docker's default seccomp profile as libcontainer takes it. The profile depends
+// on the capabilities: a syscall that a capability guards (mount with CAP_SYS_ADMIN, reboot with
+// CAP_SYS_BOOT, …) is allowed only when the bounding set holds that capability, so the
+// container's own list goes in.
+func seccompProfile(capabilities []string) (*configs.Seccomp, error) {
+	spec := &specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{Bounding: capabilities}}}
+	oci, err := profiles.GetDefaultProfile(spec)
+	if err != nil {
+		return nil, fmt.Errorf("docker's default seccomp profile: %w", err)
+	}
+	sc, err := specconv.SetupSeccomp(oci)
+	if err != nil {
+		return nil, fmt.Errorf("convert docker's default seccomp profile: %w", err)
+	}
+	return sc, nil
+}
+
+// defaultSeccomp is the profile for defaultCapabilities, the only set minilink gives today; it is
+// built once per process. With --cap-add or --cap-drop, build it from that container's list.
+var defaultSeccomp = sync.OnceValues(func() (*configs.Seccomp, error) {
+	return seccompProfile(defaultCapabilities)
+})
+
+// containerSeccomp is the filter libcontainerConfig installs. create has already checked that the
+// profile builds (checkSeccomp), so the failure branch is for a record created by another
+// binary: it fails closed, killing the container's first syscall, rather than run it unconfined.
+func containerSeccomp() *configs.Seccomp {
+	sc, err := defaultSeccomp()
+	if err != nil {
+		return &configs.Seccomp{DefaultAction: configs.Kill}
+	}
+	return sc
+}
+
+// checkSeccomp refuses to create a container that could not start: a build without seccomp
+// support, or a profile that does not convert.
+func checkSeccomp(_ *Runtime, _ []*Container, _ *CreateOptions, _ *Container) error {
+	if !seccomp.Enabled {
+		return errNoSeccomp
+	}
+	_, err := defaultSeccomp()
+	return err
+}
