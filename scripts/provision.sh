@@ -39,7 +39,7 @@ say "repository $repo"
 # 1. Debian packages. iptables, iproute2, util-linux: the bridge, the rules, the namespaces;
 # busybox-static and redis-server: the built-in images; make, gcc, libc6-dev: the build (cgo);
 # git, ca-certificates, curl: fetching Go and its modules.
-packages=(iptables iproute2 util-linux busybox-static redis-server make gcc libc6-dev git ca-certificates curl)
+packages=(iptables iproute2 util-linux busybox-static redis-server make gcc libc6-dev libseccomp-dev pkg-config git ca-certificates curl)
 say "apt-get update"
 apt-get -o DPkg::Lock::Timeout=300 update -qq
 say "installing ${packages[*]}"

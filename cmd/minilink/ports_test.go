@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"os/exec"
 	"strings"
@@ -106,10 +107,13 @@ func TestPublishForms(t *testing.T) {
 	if got := mustML(t, "port", "multi"); got != "6379/tcp -> 0.0.0.0:16380\n6379/tcp -> 0.0.0.0:32768\n6379/tcp -> 127.0.0.1:16379\n9999/udp -> 0.0.0.0:9999\n" {
 		t.Fatalf("port multi:\n%s", got)
 	}
-	// A 127.0.0.1 binding answers only there.
-	if got := pingFromHost("127.0.0.1:16379"); got != "+PONG\r\n" {
-		t.Fatalf("127.0.0.1:16379: %q", got)
-	}
+	// A 127.0.0.1 binding answers only there (once redis listens: it takes a moment after run -d).
+	eventually(t, 5*time.Second, func() error {
+		if got := pingFromHost("127.0.0.1:16379"); got != "+PONG\r\n" {
+			return fmt.Errorf("127.0.0.1:16379: %q", got)
+		}
+		return nil
+	})
 	if got := pingFromHost(hostIP + ":16379"); got == "+PONG\r\n" {
 		t.Fatal("a 127.0.0.1 binding answers on the host address")
 	}
