@@ -17,7 +17,8 @@ func (r *Runtime) lock() (unlock func(), err error) {
 	path := filepath.Join(r.Root, "minilink.lock")
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("open lock %s: %w", path, err)
+		// "open lock PATH: read-only file system"
+		return nil, fmt.Errorf("open lock %s: %w", path, pathCause(err))
 	}
 	for {
 		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -119,8 +120,28 @@ func (r *Runtime) save(c *Container) error {
 	if err != nil {
 		return fmt.Errorf("encode container %s: %w", c.ID, err)
 	}
-	return atomicfile.Write(r.recordPath(c.ID), append(data, '\n'), 0o600)
+	path := r.recordPath(c.ID)
+	if err := atomicfile.Write(path, append(data, '\n'), 0o600); err != nil {
+		// "write container record PATH: no space left on device", without the temporary file.
+		return fmt.Errorf("write container record %s: %w", path, pathCause(err))
+	}
+	return nil
 }
+
+// CorruptRecordError is a container record that cannot be used: not JSON (empty, truncated,
+// garbage), or not the record of the container its directory names (another ID, no valid name).
+// minilink writes records atomically, so this is damage from outside: a disk error, a hand edit.
+type CorruptRecordError struct {
+	ID   string // the name of the container's directory
+	Path string
+	Err  error
+}
+
+func (e *CorruptRecordError) Error() string {
+	return fmt.Sprintf("corrupted container record %s: %v (remove the container with 'minilink rm -f %s')", e.Path, e.Err, e.ID)
+}
+
+func (e *CorruptRecordError) Unwrap() error { return e.Err }
 
 func (r *Runtime) load(id string) (*Container, error) {
 	path := r.recordPath(id)
@@ -130,12 +151,21 @@ func (r *Runtime) load(id string) (*Container, error) {
 	}
 	c := &Container{}
 	if err := json.Unmarshal(data, c); err != nil {
-		return nil, fmt.Errorf("corrupted container record %s: %w", path, err)
+		return nil, &CorruptRecordError{ID: id, Path: path, Err: err}
+	}
+	// The ID and the name make paths (the directory, /run/netns/minilink-NAME): a record that
+	// parses but is not this container's must not be acted on.
+	switch {
+	case c.ID != id:
+		return nil, &CorruptRecordError{ID: id, Path: path, Err: fmt.Errorf("it holds the ID %q", c.ID)}
+	case !validName.MatchString(c.Name):
+		return nil, &CorruptRecordError{ID: id, Path: path, Err: fmt.Errorf("it holds the invalid name %q", c.Name)}
 	}
 	return c, nil
 }
 
-// list returns every container, newest first (ps order).
+// list returns every container, newest first (ps order). A record that cannot be used fails the
+// listing with its [CorruptRecordError], unless r.SkipCorrupt is set.
 func (r *Runtime) list() ([]*Container, error) {
 	entries, err := os.ReadDir(filepath.Join(r.Root, "containers"))
 	if errors.Is(err, os.ErrNotExist) {
@@ -153,6 +183,11 @@ func (r *Runtime) list() ([]*Container, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			continue // a directory being created or removed right now
 		}
+		var bad *CorruptRecordError
+		if errors.As(err, &bad) && r.SkipCorrupt != nil {
+			r.SkipCorrupt(bad)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -167,14 +202,28 @@ func (r *Runtime) list() ([]*Container, error) {
 func writeFileInPlace(path string, data []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, pathCause(err))
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, pathCause(err))
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, pathCause(err))
 	}
 	return nil
+}
+
+// pathCause is the error beneath the path of an os error ("no space left on device"), for a
+// message that names the path itself once.
+func pathCause(err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case errors.As(err, &le):
+		return le.Err
+	}
+	return err
 }

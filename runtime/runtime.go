@@ -21,6 +21,12 @@ type Runtime struct {
 	Images *rootfs.Store
 	// Self is the minilink binary, re-executed as the monitor of a detached container.
 	Self string
+	// SkipCorrupt, when set, makes a listing pass each container record that cannot be used to
+	// it and go on without that container, instead of failing. Commands that only look, stop or
+	// remove (ps, inspect, logs, port, stop, kill, rm) set it, so that a damaged record does not
+	// hide or pin the others. Commands that start, create, rename or change the rules leave it
+	// nil and fail: the unreadable record may hold a name, an address or rules in use.
+	SkipCorrupt func(*CorruptRecordError)
 
 	// ruleset is the iptables snapshot of the operation holding the lock (nil until read); it
 	// is dropped with the lock, since another minilink may change the rules in between.

@@ -36,9 +36,10 @@ func forEach(args []string, fn func(arg string) error) error {
 }
 
 // eachContainer is the shape of Docker's multi-container commands: act on every argument, print
-// each one that worked, and report each failure on a line of its own.
-func eachContainer(g *globals, args []string, act func(rt *runtime.Runtime, arg string) error) error {
-	rt, err := g.runtime()
+// each one that worked, and report each failure on a line of its own. open is g.runtime or
+// g.tolerantRuntime.
+func eachContainer(open func() (*runtime.Runtime, error), args []string, act func(rt *runtime.Runtime, arg string) error) error {
+	rt, err := open()
 	if err != nil {
 		return err
 	}
@@ -256,7 +257,7 @@ func newStopCommand(g *globals) *cobra.Command {
 		Short: "Stop one or more running containers (SIGTERM, then SIGKILL after a grace period)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return eachContainer(g, args, func(rt *runtime.Runtime, arg string) error {
+			return eachContainer(g.tolerantRuntime, args, func(rt *runtime.Runtime, arg string) error {
 				return rt.Stop(arg, time.Duration(seconds)*time.Second)
 			})
 		},
@@ -272,7 +273,7 @@ func newRestartCommand(g *globals) *cobra.Command {
 		Short: "Restart one or more containers",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return eachContainer(g, args, func(rt *runtime.Runtime, arg string) error {
+			return eachContainer(g.runtime, args, func(rt *runtime.Runtime, arg string) error {
 				if err := rt.Restart(arg, time.Duration(seconds)*time.Second); err != nil {
 					//lint:ignore ST1005 Docker's exact text, which users and tests match
 					return fmt.Errorf("Cannot restart container %s: %w", arg, err)
@@ -296,7 +297,7 @@ func newKillCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return eachContainer(g, args, func(rt *runtime.Runtime, arg string) error {
+			return eachContainer(g.tolerantRuntime, args, func(rt *runtime.Runtime, arg string) error {
 				_, err := rt.Signal(arg, sig)
 				return err
 			})
@@ -331,11 +332,23 @@ func newRmCommand(g *globals) *cobra.Command {
 		Example: "  minilink rm --link web/redis",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return eachContainer(g, args, func(rt *runtime.Runtime, arg string) error {
+			open := g.tolerantRuntime
+			if link {
+				open = g.runtime // the link's rules are computed from every record
+			}
+			return eachContainer(open, args, func(rt *runtime.Runtime, arg string) error {
 				if link {
 					return rt.RemoveLink(arg)
 				}
-				return rt.Remove(arg, force)
+				err := rt.Remove(arg, force)
+				var bad *runtime.CorruptRecordError
+				if errors.As(err, &bad) || errors.Is(err, runtime.ErrNoSuchContainer) {
+					// A container whose record is corrupted is known by its ID alone.
+					if found, rerr := rt.RemoveCorrupted(arg, force); found {
+						return rerr
+					}
+				}
+				return err
 			})
 		},
 	}
@@ -351,7 +364,7 @@ func newLogsCommand(g *globals) *cobra.Command {
 		Short: "Print a container's output",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := g.runtime()
+			rt, err := g.tolerantRuntime()
 			if err != nil {
 				return err
 			}

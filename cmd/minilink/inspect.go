@@ -203,7 +203,7 @@ func newInspectCommand(g *globals) *cobra.Command {
   minilink inspect -f '{{json .Config.Env}}' web`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := g.runtime()
+			rt, err := g.tolerantRuntime()
 			if err != nil {
 				return err
 			}

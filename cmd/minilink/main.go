@@ -74,6 +74,25 @@ func (g *globals) runtime() (*runtime.Runtime, error) {
 	return runtime.Open(g.root)
 }
 
+// tolerantRuntime is runtime for the commands that only look, stop or remove: a container record
+// that cannot be used is skipped with one warning line on stderr (naming the file and what to do),
+// so that the other containers can still be listed, inspected, stopped and removed. The commands
+// that start, create or rename containers or change the rules use runtime, and fail on it.
+func (g *globals) tolerantRuntime() (*runtime.Runtime, error) {
+	rt, err := g.runtime()
+	if err != nil {
+		return nil, err
+	}
+	warned := map[string]bool{}
+	rt.SkipCorrupt = func(err *runtime.CorruptRecordError) {
+		if !warned[err.Path] {
+			warned[err.Path] = true
+			fmt.Fprintln(os.Stderr, "WARNING: ignoring "+oneLine(err.Error()))
+		}
+	}
+	return rt, nil
+}
+
 func (g *globals) images() (*rootfs.Store, error) {
 	rt, err := g.runtime()
 	if err != nil {

@@ -18,7 +18,7 @@ Each binding is a DNAT rule in the nat table's MINILINK chain (iptables -t nat -
 process listens on the host port.`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := g.runtime()
+			rt, err := g.tolerantRuntime()
 			if err != nil {
 				return err
 			}

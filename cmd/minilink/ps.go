@@ -111,7 +111,7 @@ func newPsCommand(g *globals) *cobra.Command {
 		Short: "List containers",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := g.runtime()
+			rt, err := g.tolerantRuntime()
 			if err != nil {
 				return err
 			}
