@@ -102,7 +102,7 @@ func decodeSettings(root, path string, data []byte) (Settings, error) {
 		ICC *bool `json:"icc"`
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
-		return Settings{}, fmt.Errorf("parse %s: %w", path, err)
+		return Settings{}, fmt.Errorf("corrupted network settings %s: %w (remove the file to get the defaults back, then 'minilink network set' to change them)", path, err)
 	}
 	s := raw.Settings
 	s.ICC = raw.ICC == nil || *raw.ICC

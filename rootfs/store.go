@@ -118,7 +118,7 @@ func (s *Store) loadRepos() (repositories, error) {
 	}
 	repos := repositories{}
 	if err := json.Unmarshal(data, &repos); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", s.reposFile(), err)
+		return nil, fmt.Errorf("corrupted image index %s: %w (remove the file: the images stay, untagged, and 'minilink tag ID NAME' names them again)", s.reposFile(), err)
 	}
 	return repos, nil
 }
@@ -136,13 +136,14 @@ func (s *Store) saveRepos(repos repositories) error {
 
 // readConfig loads the config of the image with the given hex ID.
 func (s *Store) readConfig(hexID string) (*v1.ConfigFile, error) {
-	data, err := os.ReadFile(filepath.Join(s.configDir(), hexID+".json"))
+	path := filepath.Join(s.configDir(), hexID+".json")
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	var cf v1.ConfigFile
 	if err := json.Unmarshal(data, &cf); err != nil {
-		return nil, fmt.Errorf("parse config of image %s: %w", hexID, err)
+		return nil, fmt.Errorf("corrupted image config %s: %w (remove the file to remove the image, then import or pull it again)", path, err)
 	}
 	return &cf, nil
 }

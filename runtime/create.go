@@ -120,11 +120,16 @@ func checkName(_ *Runtime, all []*Container, o *CreateOptions, c *Container) err
 	return nil
 }
 
-func checkNetwork(_ *Runtime, all []*Container, o *CreateOptions, c *Container) error {
+func checkNetwork(r *Runtime, all []*Container, o *CreateOptions, c *Container) error {
 	mode := o.Network
 	switch {
 	case mode == "" || mode == "bridge" || mode == "default":
 		c.HostConfig.NetworkMode = "bridge"
+		// Unreadable settings would fail the start and then the removal of run --rm; fail here,
+		// before anything is written.
+		if _, err := bridge.LoadSettings(r.Root); err != nil {
+			return err
+		}
 	case mode == "none" || mode == "host":
 		c.HostConfig.NetworkMode = mode
 	case strings.HasPrefix(mode, "container:"):
