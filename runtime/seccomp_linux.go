@@ -21,10 +21,9 @@ var errNoSeccomp = errors.New("this minilink was built without seccomp support: 
 // CAP_SYS_BOOT, …) is allowed only when the bounding set holds that capability, so the
 // container's own list goes in.
 func seccompProfile(capabilities []string) (*configs.Seccomp, error) {
-	spec := &specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{Bounding: capabilities}}}
-	oci, err := profiles.GetDefaultProfile(spec)
+	oci, err := ociSeccompProfile(capabilities)
 	if err != nil {
-		return nil, fmt.Errorf("docker's default seccomp profile: %w", err)
+		return nil, err
 	}
 	sc, err := specconv.SetupSeccomp(oci)
 	if err != nil {
@@ -32,6 +31,19 @@ func seccompProfile(capabilities []string) (*configs.Seccomp, error) {
 	}
 	return sc, nil
 }
+
+func ociSeccompProfile(capabilities []string) (*specs.LinuxSeccomp, error) {
+	spec := &specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{Bounding: capabilities}}}
+	oci, err := profiles.GetDefaultProfile(spec)
+	if err != nil {
+		return nil, fmt.Errorf("docker's default seccomp profile: %w", err)
+	}
+	return oci, nil
+}
+
+// OCISeccompProfile is the profile every container gets, in the OCI runtime spec's form (a
+// config.json's linux.seccomp), for giving runc the same filter (scripts/bench.sh).
+func OCISeccompProfile() (*specs.LinuxSeccomp, error) { return ociSeccompProfile(defaultCapabilities) }
 
 // defaultSeccomp is the profile for defaultCapabilities, the only set minilink gives today; it is
 // built once per process. With --cap-add or --cap-drop, build it from that container's list.

@@ -144,6 +144,13 @@ if [ "${1:-}" != "--inside" ]; then
 	state=$(mktemp -d /tmp/minilink-bench.XXXXXX)
 	trap 'rm -rf --one-file-system -- "$state"' EXIT
 
+	# minilink's seccomp filter in the OCI form, for a runc bundle confined like minilink's
+	# containers (the private namespace has no network: go run compiles here).
+	if [ "$BENCH_RUNC" != 0 ] && ! go run -tags seccomp ./scripts/seccomp-profile >"$state/seccomp.json" 2>"$state/seccomp.err"; then
+		log "the seccomp profile could not be made ($(head -c 300 "$state/seccomp.err")): runc runs without it only"
+		rm -f "$state/seccomp.json"
+	fi
+
 	# The Go benchmarks of the pure planning code: no root, no kernel, no namespace needed.
 	if [ "$BENCH_GO" != 0 ]; then
 		phase "Go benchmarks: go test -run '^\$' -bench . -benchmem ./linker ./bridge"
@@ -377,7 +384,28 @@ else
 	PY
 	bench_add "runc run --bundle busybox-bundle ID" \
 		"runc --root $runc_state run --bundle $bundle $runc_id"
-	runc_note="runc bundle: the busybox image's root filesystem (static busybox, applets as symlinks), runc spec's defaults with terminal false and args [true]: an empty network namespace, no network."
+	runc_note="runc bundle: the busybox image's root filesystem (static busybox, applets as symlinks), runc spec's defaults with terminal false and args [true]: an empty network namespace, no network, no seccomp filter."
+	if [ -s "$state/seccomp.json" ]; then
+		# The same bundle confined as minilink confines every container: Docker's default seccomp
+		# profile (made by scripts/seccomp-profile) and no_new_privs.
+		cp -a "$bundle" "$bundle-seccomp"
+		rm -rf "$bundle-seccomp/rootfs" && ln -s "$bundle/rootfs" "$bundle-seccomp/rootfs"
+		python3 - "$bundle-seccomp/config.json" "$bundle/rootfs" "$state/seccomp.json" <<-'PY'
+		import json, sys
+		path, rootfs, profile = sys.argv[1:]
+		with open(path) as f:
+		    spec = json.load(f)
+		spec["root"]["path"] = rootfs
+		spec["process"]["noNewPrivileges"] = True
+		with open(profile) as f:
+		    spec["linux"]["seccomp"] = json.load(f)
+		with open(path, "w") as f:
+		    json.dump(spec, f, indent=2)
+		PY
+		bench_add "runc run + seccomp: the same bundle with minilink's seccomp filter" \
+			"runc --root $runc_state run --bundle $bundle-seccomp $runc_id"
+		runc_note="$runc_note The second runc bundle adds what minilink gives every container: Docker's default seccomp profile (libseccomp compiles it in runc's init, as in minilink's) and no_new_privs."
+	fi
 fi
 
 measure run "$BENCH_RUNS" "$BENCH_WARMUP"
@@ -689,11 +717,16 @@ def target(what, measured, met):
     rows.append([what, measured, "met" if met else "**NOT met**"])
 
 ml = med("run", "minilink run --rm busybox true")
-runc = med("run", "runc run")
+runc = med("run", "runc run --bundle")
+runc_sc = med("run", "runc run + seccomp")
 if runc:
     r = ml["median"] / runc["median"]
     target("start: `minilink run --rm busybox true` median ≤ 1.5 × `runc run`'s (with networking)",
            f"{ml['median'] * 1e3:.1f} ms / {runc['median'] * 1e3:.1f} ms = {r:.2f}x", r <= 1.5)
+if runc_sc:
+    r = ml["median"] / runc_sc["median"]
+    target("start, like for like: the same against `runc run` given minilink's seccomp filter and no_new_privs",
+           f"{ml['median'] * 1e3:.1f} ms / {runc_sc['median'] * 1e3:.1f} ms = {r:.2f}x", r <= 1.5)
 else:
     rows.append(["start: `minilink run --rm busybox true` median ≤ 1.5 × `runc run`'s", f"{ml['median'] * 1e3:.1f} ms; runc not measured", "not measured"])
 plain, linked = med("link", "minilink run -d busybox"), med("link", "minilink run -d --link")
