@@ -148,6 +148,9 @@ func checkNetwork(r *Runtime, all []*Container, o *CreateOptions, c *Container) 
 	if o.Hostname != "" && strings.HasPrefix(c.HostConfig.NetworkMode, "container:") {
 		return userError(ErrInvalidArgument, "conflicting options: hostname and the network mode")
 	}
+	if err := ValidateHostname(o.Hostname); err != nil {
+		return err
+	}
 	return nil
 }
 

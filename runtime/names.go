@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -32,6 +33,23 @@ func ValidateName(name string) error {
 	}
 	if len(name) > MaxNameLen {
 		return userError(ErrInvalidArgument, "Invalid container name (%.20s…), %d characters: at most %d are allowed", name, len(name), MaxNameLen)
+	}
+	return nil
+}
+
+// maxHostnameLen is the longest hostname sethostname(2) takes (HOST_NAME_MAX).
+const maxHostnameLen = 64
+
+// ValidateHostname checks -h, minilink's own rule (Docker checks nothing and fails at start): at
+// most 64 bytes, which sethostname takes, so that the container can start; no whitespace, control
+// character or "#", since the hostname is a name in the container's /etc/hosts line and in its
+// parents' link lines, where they would split the line, end it or start a comment.
+func ValidateHostname(hostname string) error {
+	if strings.ContainsFunc(hostname, func(r rune) bool { return r == '#' || unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return userError(ErrInvalidArgument, "invalid hostname %q: it would break /etc/hosts", hostname)
+	}
+	if len(hostname) > maxHostnameLen {
+		return userError(ErrInvalidArgument, "invalid hostname %.20q… (%d bytes): at most %d are allowed", hostname, len(hostname), maxHostnameLen)
 	}
 	return nil
 }

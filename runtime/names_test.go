@@ -54,6 +54,28 @@ func TestValidateNameLength(t *testing.T) {
 	}
 }
 
+func TestValidateHostname(t *testing.T) {
+	for _, h := range []string{"", "myhost", "fred", "a.b-c_d", "café", strings.Repeat("h", 64), "-x", "UPPER"} {
+		if err := ValidateHostname(h); err != nil {
+			t.Errorf("ValidateHostname(%q) = %v, want nil", h, err)
+		}
+	}
+	tests := []struct{ hostname, want string }{
+		{"a b", `invalid hostname "a b": it would break /etc/hosts`},
+		{"a\nb", `invalid hostname "a\nb": it would break /etc/hosts`},
+		{"a\tb", `invalid hostname "a\tb": it would break /etc/hosts`},
+		{"#x", `invalid hostname "#x": it would break /etc/hosts`},
+		{"a\x00b", `invalid hostname "a\x00b": it would break /etc/hosts`},
+		{strings.Repeat("h", 65), `invalid hostname "hhhhhhhhhhhhhhhhhhhh"… (65 bytes): at most 64 are allowed`},
+	}
+	for _, tc := range tests {
+		err := ValidateHostname(tc.hostname)
+		if err == nil || err.Error() != tc.want || !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("ValidateHostname(%q) = %v, want the invalid-argument error %q", tc.hostname, err, tc.want)
+		}
+	}
+}
+
 var fullID = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 func TestNewID(t *testing.T) {

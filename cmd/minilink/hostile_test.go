@@ -63,6 +63,12 @@ func TestHostileInputRefused(t *testing.T) {
 		{"rename to a newline", []string{"rename", "hostile-child", "x\ny"}, `Invalid container name ("x\ny"` + nameRule},
 		{"rename to 300 characters", []string{"rename", "hostile-child", long}, "300 characters: at most 246 are allowed"},
 
+		// Hostnames: sethostname takes 64 bytes; the name is in /etc/hosts lines.
+		{"hostname of 70 characters", run("-h", strings.Repeat("h", 70)), `invalid hostname "hhhhhhhhhhhhhhhhhhhh"… (70 bytes): at most 64 are allowed`},
+		{"hostname with a newline", run("-h", "a\nb"), `invalid hostname "a\nb": it would break /etc/hosts`},
+		{"hostname with a space", create("-h", "a b"), `invalid hostname "a b": it would break /etc/hosts`},
+		{"hostname with #", run("-h", "#x"), `invalid hostname "#x": it would break /etc/hosts`},
+
 		// Aliases that would break a hosts line or an environment name.
 		{"alias with a space", link("a b"), `invalid alias "a b"` + breaks},
 		{"alias with a newline", link("a\nb"), `invalid alias "a\nb"` + breaks},
