@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -92,7 +93,15 @@ func ml(t *testing.T, args ...string) result {
 
 func mlIn(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"--root", testRoot}, args...)...)
+	return runML(t, testRoot, nil, stdin, args...)
+}
+
+// runML runs minilink with args against the state root root, with extra environment variables
+// env and stdin. A minilink killed by a signal exits 128+signal, as a shell reports it.
+func runML(t *testing.T, root string, env []string, stdin string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"--root", root}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
 	var out, errOut bytes.Buffer
 	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -103,8 +112,11 @@ func mlIn(t *testing.T, stdin string, args ...string) result {
 	case err == nil:
 	case errors.As(err, &ee):
 		r.code = ee.ExitCode()
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			r.code = 128 + int(ws.Signal())
+		}
 	default:
-		t.Fatalf("minilink %v: %v", args, err)
+		t.Fatalf("minilink --root %s %v: %v", root, args, err)
 	}
 	return r
 }

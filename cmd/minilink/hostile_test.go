@@ -385,20 +385,7 @@ func privateRoot(t *testing.T, size string) string {
 // mlAt runs minilink against another state root.
 func mlAt(t *testing.T, root string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"--root", root}, args...)...)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errOut.String()}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
-	default:
-		t.Fatalf("minilink --root %s %v: %v", root, args, err)
-	}
-	return r
+	return runML(t, root, nil, "", args...)
 }
 
 // rootState is what a failed command on root must not change: the files below it (names and

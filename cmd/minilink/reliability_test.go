@@ -24,24 +24,7 @@ import (
 // mlEnv runs minilink like ml, with extra environment variables.
 func mlEnv(t *testing.T, env []string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"--root", testRoot}, args...)...)
-	cmd.Env = append(os.Environ(), env...)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errOut.String()}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			r.code = 128 + int(ws.Signal())
-		}
-	default:
-		t.Fatalf("minilink %v: %v", args, err)
-	}
-	return r
+	return runML(t, testRoot, env, "", args...)
 }
 
 // record is what consistent needs of `minilink inspect`.
