@@ -90,6 +90,8 @@ type State struct {
 	// Starting is set while a start is making kernel objects (mount, address, veth). A record
 	// found with it set and no running process is left over from a crash, and is cleaned up.
 	Starting bool `json:"Starting,omitempty"`
+	// OOMKilled: the kernel's OOM killer killed a process of the container's cgroup (-m).
+	OOMKilled bool `json:"OOMKilled,omitempty"`
 }
 
 // Running reports whether the container's process is alive (as far as the record knows).

@@ -450,6 +450,7 @@ func (r *Runtime) releaseLocked(c *Container) []error {
 			_ = lc.Signal(syscall.SIGKILL)
 			waitLibcontainerStopped(lc, 5*time.Second)
 		}
+		c.State.OOMKilled = c.State.OOMKilled || oomKilled(lc) // the cgroup goes with Destroy
 		if err := lc.Destroy(); err != nil {
 			errs = append(errs, fmt.Errorf("destroy container %s: %w", c.ID, err))
 		}

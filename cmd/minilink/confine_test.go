@@ -102,8 +102,8 @@ func TestConfineMemoryHogIsKilled(t *testing.T) {
 	if r.code != 137 {
 		t.Fatalf("memory hog under -m 16m: want exit 137 (SIGKILL by the OOM killer), got %s", r)
 	}
-	if got := inspect(t, "{{.HostConfig.Memory}} {{.State.ExitCode}}", name); got != "16777216 137" {
-		t.Fatalf("memory and exit code: %q", got)
+	if got := inspect(t, "{{.HostConfig.Memory}} {{.State.ExitCode}} {{.State.OOMKilled}}", name); got != "16777216 137 true" {
+		t.Fatalf("memory, exit code, OOMKilled: %q", got)
 	}
 	// A program that stays below the limit runs to the end.
 	if r := ml(t, "run", "--rm", "-m", "16m", "busybox", "sh", "-c", "head -c 4m /dev/zero | wc -c"); r.code != 0 || r.stdout != "4194304\n" {

@@ -128,6 +128,7 @@ func inspectContainer(rt *runtime.Runtime, c *runtime.Container) containerJSON {
 		State: stateJSON{
 			Status:     c.State.Status,
 			Running:    c.State.Running(),
+			OOMKilled:  c.State.OOMKilled,
 			Pid:        c.State.Pid,
 			ExitCode:   c.State.ExitCode,
 			Error:      c.State.Error,
