@@ -178,25 +178,6 @@ func (t ipt) chainUsedByOthers() (bool, error) {
 	return false, nil
 }
 
-// AppendRule appends r to its table and chain unless an identical rule is already there (checked
-// with `iptables -C`). It is meant for the per-link and per-port rules in the MINILINK chains.
-func AppendRule(r Rule) error {
-	t, err := newIPT()
-	if err != nil {
-		return err
-	}
-	return t.appendUnique(r)
-}
-
-// DeleteRule deletes every copy of r; a rule (or chain) that does not exist is not an error.
-func DeleteRule(r Rule) error {
-	t, err := newIPT()
-	if err != nil {
-		return err
-	}
-	return t.deleteAll(r)
-}
-
 // ListRules returns the rules of table/chain as `iptables -S CHAIN` prints them ("-A CHAIN …"),
 // without the chain's own "-N"/"-P" line. A missing chain has no rules.
 func ListRules(table, chain string) ([]Rule, error) {
