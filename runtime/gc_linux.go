@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -11,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/opencontainers/runc/libcontainer"
+	"github.com/moby/sys/mountinfo"
 
 	"github.com/minilink/minilink/bridge"
 	"github.com/minilink/minilink/linker"
@@ -68,18 +67,12 @@ func (r *Runtime) GC() ([]string, error) {
 		if c.State.Running() {
 			continue
 		}
-		if lc, err := libcontainer.Load(r.libcontainerRoot(), c.ID); err == nil {
-			_ = lc.Signal(syscall.SIGKILL)
-			waitLibcontainerStopped(lc, 5*time.Second)
-			if err := lc.Destroy(); err != nil {
-				errs = append(errs, fmt.Errorf("destroy container %s: %w", c.ID, err))
-				continue
-			}
+		gone, err := r.destroyLibcontainerLocked(c.ID)
+		errs = append(errs, err)
+		if gone.state {
 			done = append(done, fmt.Sprintf("container %s: libcontainer state of a stopped container", c.Name))
 		}
-		removed, err := removeCgroups(c.ID)
-		errs = append(errs, err)
-		for _, p := range removed {
+		for _, p := range gone.cgroups {
 			done = append(done, fmt.Sprintf("container %s: cgroup %s", c.Name, p))
 		}
 	}
@@ -143,14 +136,7 @@ func (r *Runtime) orphanDirsLocked(all []*Container) ([]string, error) {
 // removeOrphanDirLocked removes a container directory without a record, after whatever of a
 // container may still hang on it: processes and cgroup (through libcontainer's state), its mount.
 func (r *Runtime) removeOrphanDirLocked(id string) error {
-	if lc, err := libcontainer.Load(r.libcontainerRoot(), id); err == nil {
-		_ = lc.Signal(syscall.SIGKILL)
-		waitLibcontainerStopped(lc, 5*time.Second)
-		if err := lc.Destroy(); err != nil {
-			return fmt.Errorf("destroy container %s: %w", id, err)
-		}
-	}
-	if _, err := removeCgroups(id); err != nil {
+	if _, err := r.destroyLibcontainerLocked(id); err != nil {
 		return err
 	}
 	if err := rootfs.UnmountContainer(r.containerDir(id)); err != nil {
@@ -204,31 +190,15 @@ func removeCgroups(id string) ([]string, error) {
 
 // cgroupMounts lists the mount points of the cgroup hierarchies (v1 and v2).
 func cgroupMounts() ([]string, error) {
-	f, err := os.Open("/proc/self/mountinfo")
+	mounts, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup", "cgroup2"))
 	if err != nil {
 		return nil, fmt.Errorf("read mounts: %w", err)
 	}
-	defer f.Close()
 	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		// ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL…] - FSTYPE SOURCE SUPER
-		fields := strings.Fields(sc.Text())
-		sep := -1
-		for i, x := range fields {
-			if x == "-" {
-				sep = i
-				break
-			}
-		}
-		if sep < 0 || sep+1 >= len(fields) || len(fields) < 5 {
-			continue
-		}
-		if fs := fields[sep+1]; fs == "cgroup" || fs == "cgroup2" {
-			out = append(out, fields[4])
-		}
+	for _, m := range mounts {
+		out = append(out, m.Mountpoint)
 	}
-	return out, sc.Err()
+	return out, nil
 }
 
 // repairHostsLocked makes the link lines of every running bridge container's hosts file match its

@@ -401,14 +401,7 @@ func (r *Runtime) Remove(arg string, force bool) error {
 	if err != nil {
 		return err
 	}
-	affectsRules := r.affectsRules(c) // before the release forgets its ports and address
-	ip := c.Network.IPAddress
-	errs := r.releaseLocked(c)
-	if affectsRules {
-		c.State.Status = StatusExited
-		errs = append(errs, r.dropRulesLocked(nil, c, ip))
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(r.releaseWithRulesLocked(nil, c)...); err != nil {
 		return err
 	}
 	return r.removeDirLocked(c)
@@ -451,9 +444,7 @@ func (r *Runtime) reconcileLocked(all []*Container, c *Container) (bool, error) 
 	if c.State.Starting && !c.State.Running() {
 		// A start that crashed half-way: undo what it made, keep the container.
 		c.State.Starting = false
-		errs := r.releaseLocked(c)
-		// It may have put its rules in already.
-		errs = append(errs, r.syncRulesLocked(all, c))
+		errs := r.releaseWithRulesLocked(all, c) // it may have put its rules in already
 		return true, errors.Join(append(errs, r.save(c))...)
 	}
 	if !c.State.Running() || ownerAlive(c.State) {
@@ -475,10 +466,7 @@ func (r *Runtime) getByID(id string) (*Container, error) {
 		return nil, err
 	}
 	defer unlock()
-	c, err := r.load(id)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, userError(ErrNoSuchContainer, "No such container: %s", id)
-	}
+	c, err := r.getByIDLocked(id)
 	if err != nil {
 		return nil, err
 	}

@@ -207,12 +207,14 @@ func (r *Runtime) dropRulesOfLocked(ip string) error {
 // dropRulesLocked takes out the rules of c, which stops and had the address ip: by address when
 // it had one (dropRulesOfLocked), otherwise (a --net container:X link child) by a full sync.
 //
-// Preconditions: the lock is held; c's record says it no longer runs.
+// Preconditions: the lock is held; c's process is gone.
 func (r *Runtime) dropRulesLocked(all []*Container, c *Container, ip string) error {
 	if ip != "" && c.HostConfig.NetworkMode == "bridge" {
 		return r.dropRulesOfLocked(ip)
 	}
-	return r.syncRulesLocked(all, c)
+	stopped := *c
+	stopped.State.Status = StatusExited
+	return r.syncRulesLocked(all, &stopped)
 }
 
 // ruleNames reports whether rule matches on ip (-s/-d ip/32) or sends to it (--to-destination

@@ -55,7 +55,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 	s := &session{c: c}
 	defer func() {
 		if err != nil {
-			r.releaseLocked(c)
+			r.releaseWithRulesLocked(all, c)
 			if s.log != nil {
 				s.log.Close()
 			}
@@ -68,7 +68,6 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 			}
 			c.State.Error = err.Error()
 			c.State.Starting = false
-			_ = r.syncRulesLocked(all, c)
 			_ = r.save(c)
 		}
 	}()
@@ -183,13 +182,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 		return nil, fmt.Errorf("container pid: %w", err)
 	}
 	nsPath := fmt.Sprintf("/proc/%d/ns/net", pid)
-	if mode := c.HostConfig.NetworkMode; mode == "bridge" || mode == "none" {
-		// The name is recorded before it exists: whenever minilink dies, the record knows every
-		// name that may be there, and the release removes it (a missing one is fine).
-		c.Network.NetnsPath = netnsPath(netnsName(c.Name))
-		if err := r.save(c); err != nil {
-			return nil, err
-		}
+	if c.Network.NetnsPath != "" {
 		explain.Note("name %s's network namespace for ip netns and nsenter", c.Name)
 		if nsPath, err = nameNetns(netnsName(c.Name), pid); err != nil {
 			return nil, err
@@ -345,7 +338,8 @@ func (r *Runtime) prepareNetworkLocked(c *Container, all []*Container) (networkP
 	case mode == "host":
 		return networkPlan{setup: netSetup{share: true}}, nil
 	case mode == "none":
-		return networkPlan{}, nil
+		c.Network = Network{NetnsPath: netnsPath(netnsName(c.Name))} // recorded before it exists
+		return networkPlan{}, r.save(c)
 	case strings.HasPrefix(mode, "container:"):
 		owner, err := r.load(strings.TrimPrefix(mode, "container:"))
 		if err != nil {
@@ -382,6 +376,7 @@ func (r *Runtime) prepareNetworkLocked(c *Container, all []*Container) (networkP
 		IPPrefixLen: ones,
 		Gateway:     settings.Gateway,
 		MacAddress:  bridge.MAC(ip).String(),
+		NetnsPath:   netnsPath(netnsName(c.Name)),
 	}
 	var taken []bridge.Binding
 	for _, other := range all {
@@ -393,8 +388,9 @@ func (r *Runtime) prepareNetworkLocked(c *Container, all []*Container) (networkP
 		c.Network = Network{}
 		return networkPlan{}, userError(ErrInvalidArgument, "%s", err)
 	}
-	// Persist the address at once, so that a crash before the container runs still shows who
-	// holds it, and the next reconcile releases it.
+	// Persist the address and the netns name at once, so that a crash before the container runs
+	// still shows who holds them, and the next reconcile releases them. The name is recorded
+	// before it exists: the release removes it, and a missing one is fine.
 	if err := r.save(c); err != nil {
 		return networkPlan{}, err
 	}
@@ -445,27 +441,11 @@ func (r *Runtime) writeEtcFiles(c *Container, linkLines []string) error {
 // Preconditions: the lock is held.
 func (r *Runtime) releaseLocked(c *Container) []error {
 	var errs []error
-	if lc, err := libcontainer.Load(r.libcontainerRoot(), c.ID); err == nil {
-		if st, err := lc.Status(); err == nil && st != libcontainer.Stopped {
-			_ = lc.Signal(syscall.SIGKILL)
-			waitLibcontainerStopped(lc, 5*time.Second)
-		}
-		c.State.OOMKilled = c.State.OOMKilled || oomKilled(lc) // the cgroup goes with Destroy
-		if err := lc.Destroy(); err != nil {
-			errs = append(errs, fmt.Errorf("destroy container %s: %w", c.ID, err))
-		}
-	} else if errors.Is(err, libcontainer.ErrNotExist) {
-		// Possibly a start killed before libcontainer recorded its state: what it made without
-		// a state (a cgroup, a state directory) goes by name.
-		if _, err := removeCgroups(c.ID); err != nil {
-			errs = append(errs, err)
-		}
-		if err := os.RemoveAll(filepath.Join(r.libcontainerRoot(), c.ID)); err != nil {
-			errs = append(errs, fmt.Errorf("remove libcontainer state of %s: %w", c.ID, err))
-		}
-	} else {
-		errs = append(errs, fmt.Errorf("load container %s: %w", c.ID, err))
+	gone, err := r.destroyLibcontainerLocked(c.ID)
+	if err != nil {
+		errs = append(errs, err)
 	}
+	c.State.OOMKilled = c.State.OOMKilled || gone.oomKilled
 	checkpoint.Reached("lc destroyed")
 	// The name goes first: with it the namespace loses its last user, and the veth pair goes
 	// with the namespace.
@@ -484,6 +464,44 @@ func (r *Runtime) releaseLocked(c *Container) []error {
 	return errs
 }
 
+// destroyed is what destroyLibcontainerLocked removed.
+type destroyed struct {
+	state     bool     // a libcontainer state (and through it the processes and cgroups)
+	cgroups   []string // cgroup directories removed by name, for a start killed before it had a state
+	oomKilled bool     // the OOM killer had struck in the container's memory cgroup
+}
+
+// destroyLibcontainerLocked kills what still runs of container id and removes its libcontainer
+// state and cgroups: through libcontainer when it recorded a state, by name when a start was
+// killed before it could (a cgroup, a state directory). Idempotent.
+//
+// Preconditions: the lock is held.
+func (r *Runtime) destroyLibcontainerLocked(id string) (destroyed, error) {
+	lc, err := libcontainer.Load(r.libcontainerRoot(), id)
+	if errors.Is(err, libcontainer.ErrNotExist) {
+		var gone destroyed
+		var errs []error
+		gone.cgroups, err = removeCgroups(id)
+		errs = append(errs, err)
+		if err := os.RemoveAll(filepath.Join(r.libcontainerRoot(), id)); err != nil {
+			errs = append(errs, fmt.Errorf("remove libcontainer state of %s: %w", id, err))
+		}
+		return gone, errors.Join(errs...)
+	}
+	if err != nil {
+		return destroyed{}, fmt.Errorf("load container %s: %w", id, err)
+	}
+	if st, err := lc.Status(); err == nil && st != libcontainer.Stopped {
+		_ = lc.Signal(syscall.SIGKILL)
+		waitLibcontainerStopped(lc, 5*time.Second)
+	}
+	gone := destroyed{state: true, oomKilled: oomKilled(lc)} // the cgroup goes with Destroy
+	if err := lc.Destroy(); err != nil {
+		return gone, fmt.Errorf("destroy container %s: %w", id, err)
+	}
+	return gone, nil
+}
+
 func waitLibcontainerStopped(lc *libcontainer.Container, timeout time.Duration) bool {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
@@ -495,26 +513,35 @@ func waitLibcontainerStopped(lc *libcontainer.Container, timeout time.Duration) 
 	return false
 }
 
+// releaseWithRulesLocked is releaseLocked and then the rules c had: what a stop, a removal, a
+// failed start and the undoing of a crashed one all do.
+//
+// Preconditions: the lock is held; c's process is to be gone (the release kills it).
+func (r *Runtime) releaseWithRulesLocked(all []*Container, c *Container) []error {
+	affectsRules := r.affectsRules(c) // before the release forgets c's ports and address
+	ip := c.Network.IPAddress
+	errs := r.releaseLocked(c)
+	checkpoint.Reached("released")
+	if affectsRules {
+		errs = append(errs, r.dropRulesLocked(all, c, ip))
+	}
+	return errs
+}
+
 // finishLocked records that c's process exited with code and releases what it held. A container
 // run with --rm is removed.
 //
 // Preconditions: the lock is held.
 func (r *Runtime) finishLocked(all []*Container, c *Container, code int, reason string) error {
-	affectsRules := r.affectsRules(c) // before the release forgets c's ports and address
-	ip := c.Network.IPAddress
-	errs := r.releaseLocked(c)
-	checkpoint.Reached("released")
+	// The rules go before the record says "exited": stop returns once it does.
+	errs := r.releaseWithRulesLocked(all, c)
+	checkpoint.Reached("rules synced at finish")
 	c.State.Status = StatusExited
 	c.State.ExitCode = code
 	c.State.Error = reason
 	c.State.Pid = 0
 	c.State.OwnerPid, c.State.OwnerStart = 0, 0
 	c.State.FinishedAt = time.Now().UTC()
-	// The rules go before the record says "exited": stop returns once it does.
-	if affectsRules {
-		errs = append(errs, r.dropRulesLocked(all, c, ip))
-	}
-	checkpoint.Reached("rules synced at finish")
 	if c.HostConfig.AutoRemove && errors.Join(errs...) == nil {
 		errs = append(errs, r.removeDirLocked(c))
 	} else if err := r.save(c); err != nil {
