@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -124,7 +125,8 @@ func consistent(t *testing.T) {
 	}
 	got := linkRules(t)
 	sort.Strings(got)
-	want = dedup(want)
+	sort.Strings(want)
+	want = slices.Compact(want)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		problems = append(problems, fmt.Sprintf("MINILINK rules:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n")))
 	}
@@ -137,17 +139,6 @@ func consistent(t *testing.T) {
 	if len(problems) > 0 {
 		t.Fatalf("records and kernel disagree:\n%s", strings.Join(problems, "\n"))
 	}
-}
-
-func dedup(s []string) []string {
-	sort.Strings(s)
-	out := s[:0]
-	for i, x := range s {
-		if i == 0 || x != s[i-1] {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 func statusOf(t *testing.T, name string) string {
