@@ -14,6 +14,7 @@
 //
 // A running container is always owned by exactly one process that waits for it: the foreground
 // `minilink run` itself, or for -d a small monitor (`minilink monitor <id>`, re-executed from the
-// same binary) that records the exit code and releases the network when the container exits. Every
+// same binary) that records the exit code and releases the network when the container exits; while
+// the container runs, the monitor is the small C waiter of package waiter. Every
 // command first reconciles: a record marked running whose owner died is cleaned up as a stop would.
 package runtime

@@ -9,14 +9,17 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
+	"github.com/opencontainers/runc/libcontainer/utils"
 	"golang.org/x/sys/unix"
 
 	"github.com/minilink/minilink/checkpoint"
 	"github.com/minilink/minilink/explain"
+	"github.com/minilink/minilink/runtime/waiter"
 )
 
 // Attach is the terminal a foreground container is attached to.
@@ -100,16 +103,19 @@ func (r *Runtime) wait(s *session) int {
 }
 
 func (r *Runtime) finish(s *session, code int) error {
-	if s.pty != nil {
-		s.pty.Close()
-	}
-	s.log.Close()
+	s.close()
+	return r.finishID(s.c.ID, code)
+}
+
+// finishID records that container id's process exited with code, unless the container was
+// removed meanwhile.
+func (r *Runtime) finishID(id string, code int) error {
 	unlock, err := r.lock()
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	c, err := r.load(s.c.ID)
+	c, err := r.load(id)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil // rm -f removed it meanwhile
 	}
@@ -166,9 +172,19 @@ func (r *Runtime) StartDetached(arg string) (*Container, error) {
 }
 
 // Monitor is the body of `minilink monitor ID`: start the container, report to the starting
-// command on fd 3, wait for the container and record its exit. With explanations on, the start is
-// explained on fd 4 (the starting command's stderr), the rest in the monitor's log.
+// command on fd 3, then hand over to the waiter (package waiter), which waits for the container
+// and copies its output into the log in a fraction of this process's memory. The waiter execs
+// minilink again when the container exits: Monitor, called once more, records the exit. With
+// explanations on, the start is explained on fd 4 (the starting command's stderr), the rest in
+// the monitor's log.
 func (r *Runtime) Monitor(id string, ready, explainTo *os.File) error {
+	if status, known, back := waiter.Returned(); back {
+		code := 255 // Docker's code when the exit status is lost
+		if known {
+			code = utils.ExitStatus(status)
+		}
+		return r.finishID(id, code)
+	}
 	// The ready pipe must not leak into the container, or the starting command would wait for
 	// the container's exit instead of its start.
 	unix.CloseOnExec(int(ready.Fd()))
@@ -202,23 +218,43 @@ func (r *Runtime) Monitor(id string, ready, explainTo *os.File) error {
 		explain.Enable(os.Stderr) // the starting command is gone: the monitor's log from here on
 		explainTo.Close()
 	}
-	shedMemory()
-	copied := make(chan struct{})
+	streams := waiter.Streams{Stdout: -1, Stderr: -1, Log: int(s.log.f.Fd())}
 	if s.pty != nil {
-		go func() {
-			defer close(copied)
-			_, _ = io.Copy(s.log.stream("stdout"), s.pty) // ends with EIO once the container is gone
-		}()
+		streams.Stdout = int(s.pty.Fd())
 	} else {
-		close(copied)
+		streams.Stdout, streams.Stderr = int(s.stdout.Fd()), int(s.stderr.Fd())
+	}
+	err = waiter.Exec(c.State.Pid, streams)
+	// Still here: the exec failed, so this process waits, at its full size.
+	fmt.Fprintf(os.Stderr, "minilink monitor: %v; waiting in Go instead\n", err)
+	return r.finish(s, r.waitCopying(s))
+}
+
+// waitCopying waits for the container's process while copying its output into the log, as the
+// waiter would, and returns the exit code.
+func (r *Runtime) waitCopying(s *session) int {
+	var copies sync.WaitGroup
+	copyStream := func(name string, from io.Reader) {
+		copies.Add(1)
+		go func() {
+			defer copies.Done()
+			_, _ = io.Copy(s.log.stream(name), from) // a pty master ends with EIO once the container is gone
+		}()
+	}
+	if s.pty != nil {
+		copyStream("stdout", s.pty)
+	} else {
+		copyStream("stdout", s.stdout)
+		copyStream("stderr", s.stderr)
 	}
 	code := r.wait(s)
-	// The last output may still sit in the pty: drain it into the log before closing it.
+	copied := make(chan struct{})
+	go func() { copies.Wait(); close(copied) }()
 	select {
 	case <-copied:
 	case <-time.After(2 * time.Second):
 	}
-	return r.finish(s, code)
+	return code
 }
 
 // encodeMonitorError passes an error across the process boundary with the exit code the CLI

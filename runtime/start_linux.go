@@ -33,10 +33,29 @@ type session struct {
 	proc *libcontainer.Process
 	pty  console.Console // the pty master, with -t
 	log  *jsonLog
+	// The read ends of a detached container's stdout and stderr (without -t): its monitor
+	// hands them to the waiter (package waiter), which copies them into the log.
+	stdout, stderr *os.File
+}
+
+// close closes what the session holds open of the container's output.
+func (s *session) close() {
+	if s.pty != nil {
+		s.pty.Close()
+	}
+	if s.log != nil {
+		s.log.Close()
+	}
+	if s.stdout != nil {
+		s.stdout.Close()
+	}
+	if s.stderr != nil {
+		s.stderr.Close()
+	}
 }
 
 // stdio says where a started container's standard streams go. Nil writers mean the container's
-// log only (detached); Stdin nil means /dev/null.
+// log only, through pipes that the session keeps (detached); Stdin nil means /dev/null.
 type stdio struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
@@ -56,12 +75,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 	defer func() {
 		if err != nil {
 			r.releaseWithRulesLocked(all, c)
-			if s.log != nil {
-				s.log.Close()
-			}
-			if s.pty != nil {
-				s.pty.Close()
-			}
+			s.close()
 			c.State.Status = StatusExited
 			if c.State.StartedAt.IsZero() {
 				c.State.Status = StatusCreated // it never ran
@@ -157,6 +171,20 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 				s.proc.ConsoleWidth, s.proc.ConsoleHeight = size.Width, size.Height
 			}
 		}
+	} else if streams.Stdout == nil {
+		// Pipes of our own rather than libcontainer's copying goroutines: the monitor hands
+		// their read ends to the waiter. The container has its copies of the write ends once
+		// Start returns.
+		var stdoutW, stderrW *os.File
+		if s.stdout, stdoutW, err = os.Pipe(); err != nil {
+			return nil, fmt.Errorf("stdout pipe: %w", err)
+		}
+		defer stdoutW.Close()
+		if s.stderr, stderrW, err = os.Pipe(); err != nil {
+			return nil, fmt.Errorf("stderr pipe: %w", err)
+		}
+		defer stderrW.Close()
+		s.proc.Stdin, s.proc.Stdout, s.proc.Stderr = streams.Stdin, stdoutW, stderrW
 	} else {
 		s.proc.Stdin = streams.Stdin
 		s.proc.Stdout = teeWriter(streams.Stdout, s.log.stream("stdout"))

@@ -17,7 +17,7 @@ export PATH=/usr/local/go/bin:$PATH CGO_ENABLED=1
 
 fuzz_time=${FUZZ_TIME:-20s}
 filter=${1:-.}
-packages=(./linker ./bridge ./rootfs ./runtime)
+packages=(./linker ./bridge ./rootfs ./runtime ./runtime/waiter)
 
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT

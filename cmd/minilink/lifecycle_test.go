@@ -207,6 +207,55 @@ func TestExitedByItself(t *testing.T) {
 	}
 }
 
+// A detached container's monitor turns into the waiter (package waiter) once the container runs:
+// output written after that, long lines and bytes that are not UTF-8 reach the log as the Go
+// monitor wrote them, and the exit status comes back.
+func TestDetachedOutputThroughWaiter(t *testing.T) {
+	needKernel(t)
+	runDetached(t, "--name", "chatty", "busybox", "sh", "-c",
+		"while [ ! -e /tmp/go ]; do sleep 0.05; done; echo late; printf '\\377<&>\\n' >&2; head -c 40000 /dev/zero | tr '\\0' x; echo; exit 3")
+	// The container's parent is its monitor: while the container waits, the waiter runs in C,
+	// one thread, where a Go process has several.
+	pid := inspect(t, "{{.State.Pid}}", "chatty")
+	monitor := procStatus(t, pid, "PPid")
+	eventually(t, 5*time.Second, func() error {
+		if threads := procStatus(t, monitor, "Threads"); threads != "1" {
+			return fmt.Errorf("monitor %s has %s threads, want the waiter's 1", monitor, threads)
+		}
+		return nil
+	})
+	mustML(t, "exec", "chatty", "touch", "/tmp/go")
+	eventually(t, 10*time.Second, func() error {
+		if got := inspect(t, "{{.State.Status}} {{.State.ExitCode}}", "chatty"); got != "exited 3" {
+			return fmt.Errorf("state %q", got)
+		}
+		return nil
+	})
+	r := ml(t, "logs", "chatty")
+	if want := "late\n" + strings.Repeat("x", 40000) + "\n"; r.stdout != want {
+		t.Errorf("logs stdout: %d bytes %.40q…, want %d bytes %.40q…", len(r.stdout), r.stdout, len(want), want)
+	}
+	if r.stderr != "\ufffd<&>\n" {
+		t.Errorf("logs stderr: %q", r.stderr)
+	}
+}
+
+// procStatus is one field of /proc/PID/status.
+func procStatus(t *testing.T, pid, field string) string {
+	t.Helper()
+	data, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if name, value, ok := strings.Cut(line, ":"); ok && name == field {
+			return strings.TrimSpace(value)
+		}
+	}
+	t.Fatalf("no %s in /proc/%s/status", field, pid)
+	return ""
+}
+
 func TestRenameAndNames(t *testing.T) {
 	needKernel(t)
 	id := strings.TrimSpace(mustML(t, "create", "busybox", "true"))
