@@ -96,7 +96,9 @@ func UnmountContainer(dir string) error {
 }
 
 // mountType returns the filesystem type of the topmost mount on path, or "" when path is not a
-// mount point or does not exist.
+// mount point or does not exist. It asks the kernel about path alone (openat2 or statx, then
+// statfs) rather than reading /proc/self/mountinfo, whose size grows with every running
+// container: at 300 containers one read of it cost more than the rest of an unmount.
 func mountType(path string) (string, error) {
 	real, err := filepath.EvalSymlinks(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -105,15 +107,25 @@ func mountType(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	mounts, err := mountinfo.GetMounts(func(m *mountinfo.Info) (skip, stop bool) {
-		return m.Mountpoint != real, false
-	})
-	if err != nil {
-		return "", fmt.Errorf("read mountinfo: %w", err)
-	}
-	if len(mounts) == 0 {
+	mounted, err := mountinfo.Mounted(real)
+	if errors.Is(err, os.ErrNotExist) {
 		return "", nil
 	}
-	// mountinfo lists mounts in the order they were made, so the last one is on top.
-	return mounts[len(mounts)-1].FSType, nil
+	if err != nil {
+		return "", fmt.Errorf("is %s a mount point: %w", real, err)
+	}
+	if !mounted {
+		return "", nil
+	}
+	var fs unix.Statfs_t
+	if err := unix.Statfs(real, &fs); err != nil {
+		return "", fmt.Errorf("statfs %s: %w", real, err)
+	}
+	switch fs.Type {
+	case unix.OVERLAYFS_SUPER_MAGIC:
+		return "overlay", nil
+	case unix.TMPFS_MAGIC:
+		return "tmpfs", nil
+	}
+	return fmt.Sprintf("0x%x", fs.Type), nil
 }
