@@ -437,7 +437,16 @@ func (r *Runtime) Remove(arg string, force bool) error {
 	if err != nil {
 		return err
 	}
-	if err := errors.Join(r.releaseWithRulesLocked(nil, c)...); err != nil {
+	var errs []error
+	if c.State.Running() || c.State.Starting {
+		errs = r.releaseWithRulesLocked(nil, c)
+	} else {
+		// Its owner released it when it exited, its rules before the record said "exited"
+		// (finishLocked). The release without the rules is idempotent and cheap; the rules would
+		// cost a full recompute from every record, as an exited record no longer names an address.
+		errs = r.releaseLocked(c)
+	}
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
 	return r.removeDirLocked(c)
