@@ -466,7 +466,12 @@ func (r *Runtime) currentLocked() ([]*Container, error) {
 	}
 	changed := false
 	var errs []error
-	for _, c := range all {
+	alive := make([]bool, len(all))
+	inParallel(len(all), func(i int) { alive[i] = all[i].State.Running() && ownerAlive(all[i].State) })
+	for i, c := range all {
+		if alive[i] && !c.State.Starting {
+			continue // running, and its owner waits for it: nothing to reconcile
+		}
 		ch, err := r.reconcileLocked(all, c)
 		changed = changed || ch
 		errs = append(errs, err)

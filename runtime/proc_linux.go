@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -11,7 +10,7 @@ import (
 // /proc/<pid>/stat). A pid and its start time together name one process even after the pid is
 // recycled.
 func procStartTime(pid int) (uint64, error) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	data, err := readSmallFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, err
 	}

@@ -1,7 +1,9 @@
 package runtime
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,5 +117,26 @@ func TestSaveErrorNamesRecord(t *testing.T) {
 	entries, err := os.ReadDir(r.containerDir(cs[0].ID))
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("save over a directory left %v (%v); want the directory alone", entries, err)
+	}
+}
+
+func TestReadSmallFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, size := range []int{0, 1, 4095, 4096, 4097, 100000} {
+		want := bytes.Repeat([]byte("0123456789abcdef"), size/16+1)[:size]
+		path := filepath.Join(dir, fmt.Sprint(size))
+		if err := os.WriteFile(path, want, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readSmallFile(path)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("size %d: got %d bytes, err %v", size, len(got), err)
+		}
+	}
+	if _, err := readSmallFile(filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v, want os.ErrNotExist", err)
+	}
+	if _, err := readSmallFile(dir); err == nil || !strings.Contains(err.Error(), dir) {
+		t.Errorf("reading a directory: %v, want an error naming it", err)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -159,10 +160,14 @@ func printRows[T any](format string, rows []T, header map[string]string) error {
 	if err != nil {
 		return err
 	}
-	var out io.Writer = os.Stdout
+	// One write at the end rather than one per cell: with hundreds of containers the writes
+	// cost more than the rest of the printing.
+	buf := bufio.NewWriter(os.Stdout)
+	defer buf.Flush()
+	var out io.Writer = buf
 	var tw *tabwriter.Writer
 	if table {
-		tw = newTable(os.Stdout)
+		tw = newTable(buf)
 		out = tw
 		if err := tmpl.Execute(out, header); err != nil {
 			return fmt.Errorf("template: %w", err)
@@ -176,9 +181,11 @@ func printRows[T any](format string, rows []T, header map[string]string) error {
 		fmt.Fprintln(out)
 	}
 	if tw != nil {
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
-	return nil
+	return buf.Flush()
 }
 
 // portsColumn formats ps's PORTS the way the docker 20.10 CLI does (spec §6): one entry per
