@@ -1,9 +1,9 @@
 package runtime
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
-	"strings"
 )
 
 // procStartTime is a process's start time in clock ticks since boot (field 22 of
@@ -14,17 +14,37 @@ func procStartTime(pid int) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	// The command name (field 2) may contain spaces and parentheses; fields restart after the last ')'.
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
+	defer releaseFileBuffer(data)
+	// The command name (field 2) may contain spaces and parentheses; fields restart after the
+	// last ')', with the state (field 3). The start time is field 22.
+	i := bytes.LastIndexByte(data, ')')
 	if i < 0 {
 		return 0, fmt.Errorf("parse /proc/%d/stat", pid)
 	}
-	fields := strings.Fields(s[i+1:])
-	if len(fields) < 20 {
+	field, ok := nthField(data[i+1:], 19)
+	if !ok {
 		return 0, fmt.Errorf("parse /proc/%d/stat", pid)
 	}
-	return strconv.ParseUint(fields[19], 10, 64)
+	return strconv.ParseUint(string(field), 10, 64)
+}
+
+// nthField returns the n-th (from 0) space-separated field of b.
+func nthField(b []byte, n int) ([]byte, bool) {
+	for {
+		b = bytes.TrimLeft(b, " \n")
+		if len(b) == 0 {
+			return nil, false
+		}
+		end := bytes.IndexAny(b, " \n")
+		if end < 0 {
+			end = len(b)
+		}
+		if n == 0 {
+			return b[:end], true
+		}
+		b = b[end:]
+		n--
+	}
 }
 
 // ownerAlive reports whether the process that waits for the container still exists.

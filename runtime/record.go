@@ -156,6 +156,7 @@ func (r *Runtime) load(id string) (*Container, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read container record: %w", err)
 	}
+	defer releaseFileBuffer(data) // Unmarshal copies what it keeps
 	c := &Container{}
 	if err := json.Unmarshal(data, c); err != nil {
 		return nil, &CorruptRecordError{ID: id, Path: path, Err: err}
@@ -266,15 +267,17 @@ func inParallel(n int, f func(i int)) {
 }
 
 // readSmallFile is os.ReadFile for the files every command reads once per container (the
-// records, /proc/PID/stat): open, read until the end, close, where os.ReadFile adds two fstat
-// calls and an *os.File. With hundreds of containers the system calls are most of a listing.
+// records, /proc/PID/stat), with a buffer the caller gives back (releaseFileBuffer) once it is
+// done with the data. With hundreds of containers the system calls and the first touches of
+// fresh memory are most of a listing: this makes open, read until the end, close, where
+// os.ReadFile adds two fstat calls and an *os.File, and it reuses the buffers.
 func readSmallFile(path string) ([]byte, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	defer unix.Close(fd)
-	buf := make([]byte, 0, 4096)
+	buf := (*fileBuffers.Get().(*[]byte))[:0]
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
@@ -284,6 +287,7 @@ func readSmallFile(path string) ([]byte, error) {
 			continue
 		}
 		if err != nil {
+			releaseFileBuffer(buf)
 			return nil, &os.PathError{Op: "read", Path: path, Err: err}
 		}
 		if n == 0 {
@@ -291,4 +295,12 @@ func readSmallFile(path string) ([]byte, error) {
 		}
 		buf = buf[:len(buf)+n]
 	}
+}
+
+var fileBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// releaseFileBuffer hands back what readSmallFile returned; the data must not be used after.
+func releaseFileBuffer(data []byte) {
+	data = data[:0]
+	fileBuffers.Put(&data)
 }
