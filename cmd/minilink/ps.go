@@ -129,7 +129,11 @@ func newPsCommand(g *globals) *cobra.Command {
 				if !all && last <= 0 && !c.State.Running() {
 					continue
 				}
-				rows = append(rows, psRow{c: c, now: now, noTrunc: noTrunc, linkNames: runtime.LinkNamesTo(list, c)})
+				row := psRow{c: c, now: now, noTrunc: noTrunc}
+				if noTrunc {
+					row.linkNames = runtime.LinkNamesTo(list, c) // a scan of every record per row
+				}
+				rows = append(rows, row)
 			}
 			if last > 0 && len(rows) > last {
 				rows = rows[:last]
