@@ -104,6 +104,16 @@ func catchSignals() chan os.Signal {
 	return c
 }
 
+// CatchSignals is catchSignals started ahead, for a foreground run to create the container
+// meanwhile: Go enables the signals one at a time, each a handshake with its signal thread, some
+// 3 ms in all. The function it returns waits until they are caught and returns their channel, for
+// [Attach].Signals.
+func CatchSignals() func() chan os.Signal {
+	caught := make(chan chan os.Signal, 1)
+	go func() { caught <- catchSignals() }()
+	return sync.OnceValue(func() chan os.Signal { return <-caught })
+}
+
 // detach stops forwarding, waits briefly for the remaining output and restores the terminal.
 func (a *attachment) detach() {
 	a.stopOnce.Do(func() {

@@ -26,13 +26,19 @@ import (
 type Attach struct {
 	Stdin          *os.File // nil unless -i
 	Stdout, Stderr *os.File
+	// Signals is the forwarded signals' channel when the caller started catching them ahead
+	// (CatchSignals); nil: StartAttached starts catching them itself.
+	Signals func() chan os.Signal
 }
 
 // StartAttached starts a created or stopped container in this process and waits for it, with its
 // streams on the caller's terminal: foreground `run` and `start -a`. It returns the container's
 // exit code.
 func (r *Runtime) StartAttached(arg string, a Attach) (int, error) {
-	signals := catchSignals()
+	if a.Signals == nil {
+		a.Signals = CatchSignals()
+	}
+	signals := a.Signals()
 	unlock, err := r.lock()
 	if err != nil {
 		signal.Stop(signals)

@@ -163,6 +163,10 @@ with -d it prints the ID and a small monitor process waits for the container.`,
 			if err := ensureImage(rt, o.Image, f); err != nil {
 				return err
 			}
+			var signals func() chan os.Signal
+			if !detach {
+				signals = runtime.CatchSignals() // while the container is created
+			}
 			c, err := rt.Create(o)
 			if err != nil {
 				return err
@@ -175,7 +179,9 @@ with -d it prints the ID and a small monitor process waits for the container.`,
 				fmt.Println(c.ID)
 				return nil
 			}
-			code, err := rt.StartAttached(c.ID, terminal(o.Interactive))
+			a := terminal(o.Interactive)
+			a.Signals = signals
+			code, err := rt.StartAttached(c.ID, a)
 			if err != nil {
 				removeIfAuto(rt, c)
 				return err
