@@ -469,26 +469,27 @@ func (r *Runtime) writeEtcFiles(c *Container, linkLines []string) error {
 // Preconditions: the lock is held.
 func (r *Runtime) releaseLocked(c *Container) []error {
 	var errs []error
+	// The name goes first: once the container's processes are gone too, the namespace has no
+	// user left and the kernel frees it, and the veth pair with it, while the rest of the release
+	// goes on; bridge.Release, last, finds the pair gone or waits for it.
+	if err := unnameNetns(c.Network.NetnsPath); err != nil {
+		errs = append(errs, err)
+	}
+	checkpoint.Reached("netns unnamed")
 	gone, err := r.destroyLibcontainerLocked(c.ID)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	c.State.OOMKilled = c.State.OOMKilled || gone.oomKilled
 	checkpoint.Reached("lc destroyed")
-	// The name goes first: with it the namespace loses its last user, and the veth pair goes
-	// with the namespace.
-	if err := unnameNetns(c.Network.NetnsPath); err != nil {
+	if err := rootfs.UnmountContainer(r.containerDir(c.ID)); err != nil {
 		errs = append(errs, err)
 	}
-	checkpoint.Reached("netns unnamed")
 	if err := bridge.Release(c.Network.HostVeth); err != nil {
 		errs = append(errs, err)
 	}
 	checkpoint.Reached("veth released")
 	c.Network = Network{}
-	if err := rootfs.UnmountContainer(r.containerDir(c.ID)); err != nil {
-		errs = append(errs, err)
-	}
 	return errs
 }
 
