@@ -338,7 +338,11 @@ func (r *Runtime) signalContainer(c *Container, sig syscall.Signal) error {
 	if err != nil {
 		return fmt.Errorf("load container %s: %w", c.ID, err)
 	}
-	if err := lc.Signal(sig); err != nil && !errors.Is(err, libcontainer.ErrNotRunning) {
+	err = lc.Signal(sig)
+	// libcontainer checks that the init runs, then signals it: when the container exits in
+	// between (stop's SIGKILL right after a SIGTERM that it obeyed), its monitor may have reaped
+	// it already.
+	if err != nil && !errors.Is(err, libcontainer.ErrNotRunning) && !errors.Is(err, os.ErrProcessDone) && !errors.Is(err, unix.ESRCH) {
 		return fmt.Errorf("signal container %s: %w", c.ID, err)
 	}
 	return nil
