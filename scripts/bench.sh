@@ -523,7 +523,7 @@ rows = [
 ]
 md = ["## Memory", "", "| what | KiB | MiB | over |", "|---|---:|---:|---|"]
 md += ["| " + " | ".join(r) + " |" for r in rows]
-md += ["", f"The monitor is the process `minilink --root ROOT monitor ID` that waits for a detached container (`run -d busybox sleep 1000`); it is read from `/proc/PID/status` and `/proc/PID/smaps_rollup` after the container idled one second, {len(mon)} containers running at once. RSS counts the pages of the minilink binary it shares with every other monitor; PSS divides shared pages among their users; private is what each further monitor adds. The peak RSS of `run --rm` is `ru_maxrss` of getrusage(RUSAGE_CHILDREN) in a python parent: the largest process of the run (minilink itself or the libcontainer init it forks from the same binary).", ""]
+md += ["", f"The monitor is the process `minilink --root ROOT monitor ID` that waits for a detached container (`run -d busybox sleep 1000`); once the container runs it has exec'd itself into the waiter, the C loop of package `runtime/waiter` that runs before Go's runtime starts. It is read from `/proc/PID/status` and `/proc/PID/smaps_rollup` after the container idled one second, {len(mon)} containers running at once. RSS counts the pages of the minilink binary it shares with every other monitor; PSS divides shared pages among their users; private is what each further monitor adds. The peak RSS of `run --rm` is `ru_maxrss` of getrusage(RUSAGE_CHILDREN) in a python parent: the largest process of the run (minilink itself or the libcontainer init it forks from the same binary).", ""]
 print("\n".join(md))
 print("\nMemory\n" + "\n".join(f"  {r[0].replace('`', '')}: {r[1]} KiB ({r[2]}), {r[3]}" for r in rows), file=sys.stderr)
 PY
