@@ -447,16 +447,7 @@ func (r *Runtime) Remove(arg string, force bool) error {
 	if err != nil {
 		return err
 	}
-	var errs []error
-	if c.State.Running() || c.State.Starting {
-		errs = r.releaseWithRulesLocked(nil, c)
-	} else {
-		// Its owner released it when it exited, its rules before the record said "exited"
-		// (finishLocked). The release without the rules is idempotent and cheap; the rules would
-		// cost a full recompute from every record, as an exited record no longer names an address.
-		errs = r.releaseLocked(c)
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(r.releaseWithRulesLocked(nil, c)...); err != nil {
 		return err
 	}
 	return r.removeDirLocked(c)
@@ -502,9 +493,9 @@ func (r *Runtime) currentLocked() ([]*Container, error) {
 // Preconditions: the lock is held.
 func (r *Runtime) reconcileLocked(all []*Container, c *Container) (bool, error) {
 	if c.State.Starting && !c.State.Running() {
-		// A start that crashed half-way: undo what it made, keep the container.
+		// A start that crashed half-way: undo what it made, its rules included, keep the container.
+		errs := r.releaseWithRulesLocked(all, c)
 		c.State.Starting = false
-		errs := r.releaseWithRulesLocked(all, c) // it may have put its rules in already
 		return true, errors.Join(append(errs, r.save(c))...)
 	}
 	if !c.State.Running() || ownerAlive(c.State) {

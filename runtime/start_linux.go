@@ -543,11 +543,14 @@ func waitLibcontainerStopped(lc *libcontainer.Container, timeout time.Duration) 
 }
 
 // releaseWithRulesLocked is releaseLocked and then the rules c had: what a stop, a removal, a
-// failed start and the undoing of a crashed one all do.
+// failed start and the undoing of a crashed one all do. Only a container that runs or is starting
+// can have rules: the owner of one that exited dropped them before the record said "exited"
+// (finishLocked), and without its address the step would be a full recompute from every record.
 //
 // Preconditions: the lock is held; c's process is to be gone (the release kills it).
 func (r *Runtime) releaseWithRulesLocked(all []*Container, c *Container) []error {
-	affectsRules := r.affectsRules(c) // before the release forgets c's ports and address
+	// Before the release forgets c's ports and address.
+	affectsRules := (c.State.Running() || c.State.Starting) && r.affectsRules(c)
 	ip := c.Network.IPAddress
 	errs := r.releaseLocked(c)
 	checkpoint.Reached("released")
