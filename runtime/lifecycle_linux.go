@@ -9,7 +9,6 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -231,36 +230,11 @@ func (r *Runtime) Monitor(id string, ready, explainTo *os.File) error {
 		streams.Stdout, streams.Stderr = int(s.stdout.Fd()), int(s.stderr.Fd())
 	}
 	err = waiter.Exec(c.State.Pid, streams)
-	// Still here: the exec failed, so this process waits, at its full size.
-	fmt.Fprintf(os.Stderr, "minilink monitor: %v; waiting in Go instead\n", err)
-	return r.finish(s, r.waitCopying(s))
-}
-
-// waitCopying waits for the container's process while copying its output into the log, as the
-// waiter would, and returns the exit code.
-func (r *Runtime) waitCopying(s *session) int {
-	var copies sync.WaitGroup
-	copyStream := func(name string, from io.Reader) {
-		copies.Add(1)
-		go func() {
-			defer copies.Done()
-			_, _ = io.Copy(s.log.stream(name), from) // a pty master ends with EIO once the container is gone
-		}()
-	}
-	if s.pty != nil {
-		copyStream("stdout", s.pty)
-	} else {
-		copyStream("stdout", s.stdout)
-		copyStream("stderr", s.stderr)
-	}
-	code := r.wait(s)
-	copied := make(chan struct{})
-	go func() { copies.Wait(); close(copied) }()
-	select {
-	case <-copied:
-	case <-time.After(2 * time.Second):
-	}
-	return code
+	// Still here: the exec failed (it does not, short of a broken /proc). Nothing would read the
+	// container's output, which would block it once the pipe is full: stop it and say why.
+	fmt.Fprintf(os.Stderr, "minilink monitor: %v; killing the container\n", err)
+	_ = s.proc.Signal(syscall.SIGKILL)
+	return r.finish(s, r.wait(s))
 }
 
 // encodeMonitorError passes an error across the process boundary with the exit code the CLI
