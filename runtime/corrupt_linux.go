@@ -30,23 +30,23 @@ func (r *Runtime) RemoveCorrupted(arg string, force bool) (bool, error) {
 		return false, err
 	}
 	defer unlock()
-	entries, err := os.ReadDir(filepath.Join(r.Root, "containers"))
+	dirs, err := r.containerDirs()
 	if err != nil {
-		return false, fmt.Errorf("list containers: %w", err)
+		return false, err
 	}
 	var id string
-	for _, e := range entries {
-		if !e.IsDir() || !strings.HasPrefix(e.Name(), arg) {
+	for _, dir := range dirs {
+		if !strings.HasPrefix(dir, arg) {
 			continue
 		}
 		var bad *CorruptRecordError
-		if _, err := r.load(e.Name()); !errors.As(err, &bad) {
+		if _, err := r.load(dir); !errors.As(err, &bad) {
 			continue
 		}
 		if id != "" {
 			return true, userError(ErrInvalidArgument, "multiple IDs found with provided prefix: %s", arg)
 		}
-		id = e.Name()
+		id = dir
 	}
 	if id == "" {
 		return false, nil

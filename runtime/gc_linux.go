@@ -114,20 +114,17 @@ func minilinkRules(rs *bridge.Ruleset) []string {
 
 // orphanDirsLocked lists the container directories that hold no record.
 func (r *Runtime) orphanDirsLocked(all []*Container) ([]string, error) {
-	entries, err := os.ReadDir(filepath.Join(r.Root, "containers"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	ids, err := r.containerDirs()
 	if err != nil {
-		return nil, fmt.Errorf("list containers: %w", err)
+		return nil, err
 	}
 	var out []string
-	for _, e := range entries {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || byID(all, e.Name()) != nil {
+	for _, id := range ids {
+		if byID(all, id) != nil {
 			continue
 		}
-		if _, err := os.Stat(r.recordPath(e.Name())); errors.Is(err, os.ErrNotExist) {
-			out = append(out, e.Name())
+		if _, err := os.Stat(r.recordPath(id)); errors.Is(err, os.ErrNotExist) {
+			out = append(out, id)
 		}
 	}
 	return out, nil

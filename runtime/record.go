@@ -175,18 +175,9 @@ func (r *Runtime) load(id string) (*Container, error) {
 // list returns every container, newest first (ps order). A record that cannot be used fails the
 // listing with its [CorruptRecordError], unless r.SkipCorrupt is set.
 func (r *Runtime) list() ([]*Container, error) {
-	entries, err := os.ReadDir(filepath.Join(r.Root, "containers"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	ids, err := r.containerDirs()
 	if err != nil {
-		return nil, fmt.Errorf("list containers: %w", err)
-	}
-	var ids []string
-	for _, e := range entries {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-			ids = append(ids, e.Name())
-		}
+		return nil, err
 	}
 	records := make([]*Container, len(ids))
 	errs := make([]error, len(ids))
@@ -209,6 +200,25 @@ func (r *Runtime) list() ([]*Container, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
 	return out, nil
+}
+
+// containerDirs returns the names of the directories under containers/: the IDs of the
+// containers, with or without a record.
+func (r *Runtime) containerDirs() ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(r.Root, "containers"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	var ids []string
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			ids = append(ids, e.Name())
+		}
+	}
+	return ids, nil
 }
 
 // writeFileInPlace truncates and rewrites path without changing its inode: the file is
