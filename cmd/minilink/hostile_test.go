@@ -168,18 +168,8 @@ func TestHostileAliasesKeptAsDocker(t *testing.T) {
 func TestHostileCorruptedRecord(t *testing.T) {
 	needKernel(t)
 	id := strings.TrimSpace(mustML(t, "create", "--name", "damaged", "busybox", "true"))
-	path := filepath.Join(testRoot, "containers", id, "container.json")
-	good, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// However the test ends, the shared root gets the record back, so that rm -f can clean up.
-	t.Cleanup(func() {
-		if _, err := os.Stat(filepath.Dir(path)); err == nil {
-			_ = os.WriteFile(path, good, 0o600)
-			ml(t, "rm", "-f", id)
-		}
-	})
+	t.Cleanup(func() { ml(t, "rm", "-f", id) }) // after the record is back (cleanups run last first)
+	path, good := recordToDamage(t, id)
 	stopped := strings.TrimSpace(mustML(t, "create", "--name", "undamaged", "busybox", "true"))
 	t.Cleanup(func() { ml(t, "rm", "-f", stopped) })
 	runDetached(t, "--name", "bystander", "busybox", "sleep", "1000")
@@ -268,16 +258,7 @@ func TestHostileCorruptedRecordOfRunningContainer(t *testing.T) {
 	needKernel(t)
 	before := hostState(t)
 	id := runDetached(t, "--name", "damaged-running", "-p", "18089:80", "busybox", "sleep", "1000")
-	path := filepath.Join(testRoot, "containers", id, "container.json")
-	good, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := os.Stat(filepath.Dir(path)); err == nil {
-			_ = os.WriteFile(path, good, 0o600)
-		}
-	})
+	path, _ := recordToDamage(t, id)
 	if err := os.WriteFile(path, []byte("{"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -566,4 +547,21 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// recordToDamage returns the path of container id's record and its good content, and puts the
+// record back when the test ends, however it ends, so that the container can still be removed.
+func recordToDamage(t *testing.T, id string) (path string, good []byte) {
+	t.Helper()
+	path = filepath.Join(testRoot, "containers", id, "container.json")
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := os.Stat(filepath.Dir(path)); err == nil {
+			_ = os.WriteFile(path, good, 0o600)
+		}
+	})
+	return path, good
 }
