@@ -1,9 +1,17 @@
 package runtime
 
 import (
+	"compress/gzip"
+	"io"
+	"os"
+	goruntime "runtime"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/opencontainers/runc/libcontainer/configs"
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // allowed lists the syscalls a profile allows without conditions on their arguments.
@@ -57,4 +65,64 @@ func hasRule(sc *configs.Seccomp, name string) bool {
 		}
 	}
 	return false
+}
+
+func TestRunnableArchitectures(t *testing.T) {
+	docker := []specs.Arch{specs.ArchX86_64, specs.ArchX86, specs.ArchX32}
+	if got := runnableArchitectures(docker, true); !slices.Equal(got, docker) {
+		t.Errorf("with x32: %v, want Docker's %v", got, docker)
+	}
+	want := []specs.Arch{specs.ArchX86_64, specs.ArchX86}
+	if got := runnableArchitectures(docker, false); !slices.Equal(got, want) {
+		t.Errorf("without x32: %v, want %v", got, want)
+	}
+	if !slices.Equal(docker, []specs.Arch{specs.ArchX86_64, specs.ArchX86, specs.ArchX32}) {
+		t.Errorf("Docker's list was changed in place: %v", docker)
+	}
+}
+
+// TestKernelRunsX32 holds the probe to the kernel's build configuration, when the kernel shows it:
+// built without the x32 ABI, the probe must say so (the filter then leaves x32 out); built with it,
+// the boot parameter decides, and only syscall.x32=n is definite.
+func TestKernelRunsX32(t *testing.T) {
+	if goruntime.GOARCH != "amd64" {
+		t.Skip("x32 is an amd64 ABI")
+	}
+	config, err := kernelConfig()
+	if err != nil {
+		t.Skipf("the kernel's configuration is not readable: %v", err)
+	}
+	cmdline, _ := os.ReadFile("/proc/cmdline")
+	switch {
+	case !strings.Contains(config, "\nCONFIG_X86_X32_ABI=y\n"):
+		if kernelRunsX32() {
+			t.Error("kernelRunsX32() = true on a kernel built without CONFIG_X86_X32_ABI")
+		}
+	case strings.Contains(" "+string(cmdline), " syscall.x32=n"):
+		if kernelRunsX32() {
+			t.Error("kernelRunsX32() = true on a kernel booted with syscall.x32=n")
+		}
+	default:
+		t.Skip("the kernel may run x32 programs; the probe's answer cannot be checked here")
+	}
+}
+
+// kernelConfig reads the running kernel's build configuration from /proc/config.gz or
+// /boot/config-RELEASE.
+func kernelConfig() (string, error) {
+	if f, err := os.Open("/proc/config.gz"); err == nil {
+		defer f.Close()
+		z, err := gzip.NewReader(f)
+		if err != nil {
+			return "", err
+		}
+		b, err := io.ReadAll(z)
+		return "\n" + string(b), err
+	}
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return "", err
+	}
+	b, err := os.ReadFile("/boot/config-" + unix.ByteSliceToString(u.Release[:]))
+	return "\n" + string(b), err
 }
