@@ -180,7 +180,7 @@ if [ "${1:-}" != "--inside" ]; then
 	# warns.
 	snapshot() { {
 		find /sys/fs/cgroup -maxdepth 4 -type d -name "$runc_id" 2>/dev/null
-		pgrep -f -- "--root $state/root monitor" | sed 's/^/monitor pid /' || true
+		pgrep -f -- "--root $state/[a-z-]*root monitor" | sed 's/^/monitor pid /' || true
 		ip -o link show | awk -F': ' '{print "link " $2}' | grep -E 'minilink|veth' || true
 		{ iptables -S; iptables -t nat -S; } 2>/dev/null | grep -i minilink | sed 's/^/rule /' || true
 	} | sort; }
@@ -226,6 +226,7 @@ bundle=$work/runc-bundle
 cleanup() {
 	local rc=$? ids mnt
 	set +e
+	declare -F remove_reference >/dev/null && remove_reference
 	ids=$("$ml" ps -aq 2>/dev/null)
 	if [ -n "$ids" ]; then
 		log "removing $(echo "$ids" | wc -l) container(s) left behind"
@@ -548,7 +549,47 @@ PY
 # of one container and `rm -f` of one linked container (made before its round), all untimed
 # set-up; and the iptables rules checked exactly: the base rules once each, one pair per running
 # parent in filter MINILINK, nothing in nat MINILINK.
+#
+# The levels are built one after the other, minutes apart, and the machine's load drifts in
+# between. So the first level is also kept apart for the whole group, as a reference: a second
+# network and mount namespace with its own state root (the images copied), holding datastore and
+# parent-1. Every round of every level runs each command at the level and in the reference, side by
+# side, and a level's ratio is its median over the reference's from the same rounds. Both sides go
+# through nsenter(1) into their namespaces and name their root with --root, so that they pay the
+# same few milliseconds of overhead.
 phase "scale: ${BENCH_SCALE// /, } running parents linked to one child (icc=false)"
+scale_first=${BENCH_SCALE%% *}
+ref_root=$state/ref-root
+mkdir -p "$ref_root"
+cp -a "$MINILINK_ROOT/images" "$MINILINK_ROOT/layers" "$ref_root/"
+# remove_reference: the reference's containers, then its namespace's last process.
+remove_reference() {
+	local ids
+	[ -n "${ref_pid:-}" ] || return 0
+	ids=$("${in_ref[@]}" ps -aq 2>/dev/null || true)
+	# shellcheck disable=SC2086
+	[ -z "$ids" ] || "${in_ref[@]}" rm -f $ids >/dev/null || true
+	kill "$ref_pid" 2>/dev/null || true
+	wait "$ref_pid" 2>/dev/null || true
+	ref_pid=
+}
+# Named network namespaces are files below /run/netns: the reference keeps its own.
+unshare --net --mount -- sh -c 'mkdir -p /run/netns && mount -t tmpfs tmpfs /run/netns && ip link set lo up && exec sleep infinity' &
+ref_pid=$!
+in_ref=(nsenter -t "$ref_pid" -n -m -- "$ml" --root "$ref_root")
+for ((i = 0; i < 100; i++)); do
+	[ "$(cat "/proc/$ref_pid/comm" 2>/dev/null)" = sleep ] && break
+	sleep 0.05
+done
+[ "$(cat "/proc/$ref_pid/comm" 2>/dev/null)" = sleep ] || die "scale: the reference namespace did not come up"
+main_pid=$BASHPID
+at_level=(nsenter -t "$main_pid" -n -m -- "$ml" --root "$MINILINK_ROOT")
+"${in_ref[@]}" network set --icc=false >/dev/null
+"${in_ref[@]}" run -d --name datastore redis >/dev/null || die "scale: the reference's datastore did not start"
+for ((i = 1; i <= scale_first; i++)); do
+	"${in_ref[@]}" run -d --name "parent-$i" --link datastore:redis busybox sleep 1000 >/dev/null ||
+		die "scale: the reference's parent-$i did not start"
+done
 
 # check_rules N: the rules are the spec's (§5) for N running parents linked to datastore, else die.
 check_rules() {
@@ -589,8 +630,14 @@ $want"
 	echo "$((2 * n)) $(iptables -S | grep -c '^-A') $(iptables -t nat -S | grep -c '^-A')"
 }
 
-prepare_scale_round() { "$ml" run -d --name "rmme-$scale_level-$1" --link datastore:redis busybox sleep 1000 >/dev/null; }
-remove_scale_round() { "$ml" rm -f "scale-$scale_level-$1" >/dev/null; }
+prepare_scale_round() {
+	"$ml" run -d --name "rmme-$scale_level-$1" --link datastore:redis busybox sleep 1000 >/dev/null
+	"${in_ref[@]}" run -d --name "rmme-$scale_level-$1" --link datastore:redis busybox sleep 1000 >/dev/null
+}
+remove_scale_round() {
+	"$ml" rm -f "scale-$scale_level-$1" >/dev/null
+	"${in_ref[@]}" rm -f "scale-$scale_level-$1" >/dev/null
+}
 "$ml" network set --icc=false >/dev/null
 "$ml" inspect -f '{{.State.Running}}' datastore | grep -qx true || die "datastore is not running"
 levels=()
@@ -614,10 +661,13 @@ for level in $BENCH_SCALE; do
 	read -r nrules nfilter nnat <<<"$rules"
 	log "scale $level: rules as the spec says: $nrules link rules in filter MINILINK ($nfilter filter, $nnat nat -A rules in all)"
 	bench_reset
-	bench_add "run -d --link datastore:redis" "$ml run -d --name scale-$level-{r} --link datastore:redis busybox sleep 1000"
-	bench_add "ps -a" "$ml ps -a"
-	bench_add "inspect parent-1" "$ml inspect parent-1"
-	bench_add "rm -f" "$ml rm -f rmme-$level-{r}"
+	for side in level reference; do
+		if [ $side = level ]; then prefix=${at_level[*]} label=; else prefix=${in_ref[*]} label="reference: "; fi
+		bench_add "${label}run -d --link datastore:redis" "$prefix run -d --name scale-$level-{r} --link datastore:redis busybox sleep 1000"
+		bench_add "${label}ps -a" "$prefix ps -a"
+		bench_add "${label}inspect parent-1" "$prefix inspect parent-1"
+		bench_add "${label}rm -f" "$prefix rm -f rmme-$level-{r}"
+	done
 	scale_level=$level
 	round_prepare=prepare_scale_round
 	round_cleanup=remove_scale_round
@@ -634,6 +684,7 @@ for ((i = 1; i <= running; i++)); do names+=("parent-$i"); done
 "$ml" rm -f "${names[@]}" >/dev/null
 check_rules 0 >/dev/null
 "$ml" rm -f datastore >/dev/null
+remove_reference
 
 python3 - "$work/json" "$work/scale-levels.tsv" "$BENCH_SCALE_RUNS" "$BENCH_SCALE_WARMUP" >"$work/md/50-scale.md" 2>>"$work/table.txt" <<-'PY' || die "computing the scale table failed"
 import json, os, sys
@@ -641,25 +692,28 @@ jsondir, levels_path, runs, warmup = sys.argv[1:5]
 levels = [l.split() for l in open(levels_path) if l.strip()]
 summ = {int(l[0]): json.load(open(os.path.join(jsondir, f"scale-{l[0]}", "summary.json"))) for l in levels}
 first = int(levels[0][0])
-labels = [s["label"] for s in summ[first]]
+ref = "reference: "
+labels = [s["label"] for s in summ[first] if not s["label"].startswith(ref)]
 head = ["running linked parents", "link rules (filter MINILINK)", "all -A rules (filter / nat)"]
 for lab in labels:
-    head += [f"`{lab}` median ms", "ratio"]
+    head += [f"`{lab}` median ms", f"reference ({first}) ms", "ratio"]
 rows = []
 for l in levels:
     n = int(l[0])
+    by = {s["label"]: s for s in summ[n]}
     row = [str(n), l[1], f"{l[2]} / {l[3]}"]
-    for i, s in enumerate(summ[n]):
-        row += [f"{s['median'] * 1e3:.1f}", f"{s['median'] / summ[first][i]['median']:.2f}x"]
+    for lab in labels:
+        s, r = by[lab], by[ref + lab]
+        row += [f"{s['median'] * 1e3:.1f}", f"{r['median'] * 1e3:.1f}", f"{s['median'] / r['median']:.2f}x"]
     rows.append(row)
 md = ["## Scale: parents linked to one child (icc=false)", ""]
 md.append("| " + " | ".join(head) + " |")
 md.append("|" + "|".join("---:" for _ in head) + "|")
 md += ["| " + " | ".join(r) + " |" for r in rows]
-md += ["", f"At each level that many `run -d --link datastore:redis busybox sleep 1000` parents run, linked to `datastore` (redis, exposing 6379/tcp), made untimed. Then {warmup} warm-up + {runs} measured rounds, alternating: `run -d --name scale-N-R --link datastore:redis busybox sleep 1000` (removed after its round, untimed), `ps -a`, `inspect parent-1`, and `rm -f` of a linked container started before its round, untimed. Each ratio is the median over the median at the first level ({first}). Before and after the rounds of each level the rules are checked exactly against the spec (§5): filter FORWARD is the four base rules in order, the nat table the five base rules with an empty MINILINK chain, and filter MINILINK holds exactly the pair (`--dport 6379` and its `--sport` mirror) of each running parent: 2 × 1 port × N; the run stops otherwise.", ""]
+md += ["", f"At each level that many `run -d --link datastore:redis busybox sleep 1000` parents run, linked to `datastore` (redis, exposing 6379/tcp), made untimed. Then {warmup} warm-up + {runs} measured rounds, alternating: `run -d --name scale-N-R --link datastore:redis busybox sleep 1000` (removed after its round, untimed), `ps -a`, `inspect parent-1`, and `rm -f` of a linked container started before its round, untimed. The reference is the first level ({first} parent(s)) kept for the whole group in a second network and mount namespace with its own state root: every round runs each command there too, in the same hyperfine invocation, the order rotating; each ratio is the level's median over the reference's median from the same rounds, so that the load's drift between levels cancels. Both sides run as `nsenter -t PID -n -m -- minilink --root ROOT …`, the same few milliseconds added to each; at the first level the ratio shows the method's noise. Before and after the rounds of each level the rules are checked exactly against the spec (§5): filter FORWARD is the four base rules in order, the nat table the five base rules with an empty MINILINK chain, and filter MINILINK holds exactly the pair (`--dport 6379` and its `--sport` mirror) of each running parent: 2 × 1 port × N; the run stops otherwise.", ""]
 print("\n".join(md))
 width = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
-print("\nScale (medians in ms, ratio to the first level)\n" + "\n".join(
+print("\nScale (medians in ms, ratio to the reference measured alongside)\n" + "\n".join(
     "  ".join(c.replace("`", "").rjust(w) for c, w in zip(r, width)) for r in [head] + rows), file=sys.stderr)
 PY
 
@@ -751,11 +805,14 @@ target("link: `run -d --link datastore:redis` median ≤ 1.2 × `run -d`'s (icc=
 
 levels = [l.split() for l in open(levels_path) if l.strip()]
 lo, hi = levels[0][0], levels[-1][0]
-a, b = summ(f"scale-{lo}"), summ(f"scale-{hi}")
-for label in a:
-    r = b[label]["median"] / a[label]["median"]
-    target(f"scale: `{label}` median at {hi} parents ≤ 1.3 × at {lo}",
-           f"{b[label]['median'] * 1e3:.1f} ms / {a[label]['median'] * 1e3:.1f} ms = {r:.2f}x", r <= 1.3)
+b = summ(f"scale-{hi}")
+for label in b:
+    if label.startswith("reference: "):
+        continue
+    a = b["reference: " + label]
+    r = b[label]["median"] / a["median"]
+    target(f"scale: `{label}` median at {hi} parents ≤ 1.3 × at {lo} (measured side by side)",
+           f"{b[label]['median'] * 1e3:.1f} ms / {a['median'] * 1e3:.1f} ms = {r:.2f}x", r <= 1.3)
 target("scale: rules exactly the spec's at every level (base rules once, 2 per exposed port per link)",
        ", ".join(f"{l[1]} link rules at {l[0]}" for l in levels), True)
 
