@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/minilink/minilink/bridge"
 	"github.com/minilink/minilink/runtime"
 )
 
@@ -288,6 +290,45 @@ func TestPsRowFields(t *testing.T) {
 	for _, ch := range checks {
 		if ch.got != ch.want {
 			t.Errorf("%s = %q, want %q", ch.field, ch.got, ch.want)
+		}
+	}
+}
+
+// TestPsLinesAsTheTemplatePrintsThem holds ps's direct printing of the default table and of -q to
+// what the templates they stand for print.
+func TestPsLinesAsTheTemplatePrintsThem(t *testing.T) {
+	now := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	running := &runtime.Container{ID: "38f2e2bedd94" + strings.Repeat("a", 52), Name: "web", Image: "busybox",
+		Path: "sh", Args: []string{"-c", "while true; do sleep 1; done"}, Created: now.Add(-3 * time.Hour)}
+	running.State = runtime.State{Status: runtime.StatusRunning, StartedAt: now.Add(-2 * time.Minute)}
+	running.Config.ExposedPorts = map[string]struct{}{"80/tcp": {}, "6379/tcp": {}}
+	running.Network.Ports = []bridge.Binding{{HostIP: "0.0.0.0", HostPort: 8080, ContainerPort: 80, Proto: "tcp"}}
+	exited := &runtime.Container{ID: "1234567890ab" + strings.Repeat("b", 52), Name: "a-much-longer-name", Image: "redis",
+		Path: "redis-server", Created: now.Add(-48 * time.Hour)}
+	exited.State = runtime.State{Status: runtime.StatusExited, ExitCode: 137, FinishedAt: now.Add(-time.Minute)}
+	created := &runtime.Container{ID: "ffffffffffff" + strings.Repeat("c", 52), Name: "c", Image: "alpine", Path: "/bin/sh", Created: now}
+	for _, noTrunc := range []bool{false, true} {
+		var rows []psRow
+		for _, c := range []*runtime.Container{running, exited, created} {
+			rows = append(rows, psRow{c: c, now: now, noTrunc: noTrunc, linkNames: []string{"other/alias"}})
+		}
+		for _, tt := range []struct {
+			format string
+			table  bool
+		}{{psDefaultFormat, true}, {"{{.ID}}", false}} {
+			var want, got bytes.Buffer
+			if err := printRowsTo(&want, tt.format, rows, psHeader); err != nil {
+				t.Fatal(err)
+			}
+			if err := printPsLines(&got, rows, tt.table); err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != want.String() {
+				t.Errorf("no-trunc %v, %q: printed\n%s\nthe template prints\n%s", noTrunc, tt.format, got.String(), want.String())
+			}
+			if !strings.Contains(got.String(), "other/alias") && noTrunc && tt.table {
+				t.Errorf("no-trunc: the link names are missing:\n%s", got.String())
+			}
 		}
 	}
 }
