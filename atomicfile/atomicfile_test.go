@@ -7,12 +7,18 @@ import (
 )
 
 func TestWriteReplacesWholeAndLeavesNoTemp(t *testing.T) {
+	for name, write := range map[string]func(string, []byte, os.FileMode) error{"Write": Write, "WriteUnsynced": WriteUnsynced} {
+		t.Run(name, func(t *testing.T) { testWrite(t, write) })
+	}
+}
+
+func testWrite(t *testing.T, write func(string, []byte, os.FileMode) error) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state.json")
-	if err := Write(path, []byte("old\n"), 0o600); err != nil {
+	if err := write(path, []byte("old\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(path, []byte("new\n"), 0o644); err != nil {
+	if err := write(path, []byte("new\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(path)
@@ -26,7 +32,7 @@ func TestWriteReplacesWholeAndLeavesNoTemp(t *testing.T) {
 	if len(entries) != 1 {
 		t.Fatalf("left behind: %v", entries)
 	}
-	if err := Write(filepath.Join(dir, "missing", "x"), nil, 0o644); err == nil {
+	if err := write(filepath.Join(dir, "missing", "x"), nil, 0o644); err == nil {
 		t.Fatal("a write into a missing directory succeeded")
 	}
 }

@@ -24,7 +24,7 @@ func (r *Runtime) indexName(name, id string) {
 		return
 	}
 	if err := os.MkdirAll(r.nameIndexDir(), 0o700); err == nil {
-		_ = atomicfile.Write(filepath.Join(r.nameIndexDir(), name), []byte(id+"\n"), 0o600)
+		_ = atomicfile.WriteUnsynced(filepath.Join(r.nameIndexDir(), name), []byte(id+"\n"), 0o600)
 	}
 }
 
