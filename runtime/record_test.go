@@ -122,7 +122,7 @@ func TestSaveErrorNamesRecord(t *testing.T) {
 
 func TestReadSmallFile(t *testing.T) {
 	dir := t.TempDir()
-	for _, size := range []int{0, 1, 4095, 4096, 4097, 100000} {
+	for _, size := range []int{0, 1, 2047, 2048, 2049, 4095, 4096, 4097, 100000} {
 		want := bytes.Repeat([]byte("0123456789abcdef"), size/16+1)[:size]
 		path := filepath.Join(dir, fmt.Sprint(size))
 		if err := os.WriteFile(path, want, 0o600); err != nil {
