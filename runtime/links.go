@@ -178,11 +178,24 @@ func (r *Runtime) affectsRules(c *Container) bool {
 
 // dropRulesOfLocked deletes the link and port rules that name ip, the address a stopping bridge
 // container had: its link pairs, as parent and as child, and its published ports. Addresses are
-// unique among the records, so no other container's rule names it. Unlike syncRulesLocked it
-// reads no record: with hundreds of containers a stop costs what it costs with one.
+// unique among the records, so no other container's rule names it.
+//
+// planned is what the records say those rules are (plannedRulesOf), when they could say (ok).
+// Unless this locked operation has read the tables already, just those are deleted, in one
+// iptables-restore: with hundreds of links every iptables run reads the whole ruleset, and reading
+// it first (iptables-save) doubled the cost of a removal. Should one of them be missing (a rule
+// changed behind minilink's back), the batch fails having changed nothing, and the tables are read
+// to delete whatever names ip. Rules that no record accounts for (left by a crash between a
+// start's rules and its record) stay until the next start, whose sync under icc=false makes the
+// chains exact again before its program runs.
 //
 // Preconditions: the lock is held.
-func (r *Runtime) dropRulesOfLocked(ip string) error {
+func (r *Runtime) dropRulesOfLocked(ip string, planned []bridge.Rule, ok bool) error {
+	if ok && r.ruleset == nil {
+		if err := bridge.DeleteRules(planned); err == nil {
+			return nil
+		}
+	}
 	settings, err := bridge.LoadSettings(r.Root)
 	if err != nil {
 		return err
@@ -204,13 +217,84 @@ func (r *Runtime) dropRulesOfLocked(ip string) error {
 	return rules.Apply(del, nil)
 }
 
+// plannedRulesOf is what the records all say the chains hold that names c's address, while c
+// runs: its link pairs, as parent and as child, and its published ports. Without a listing (all
+// nil, as in rm and a monitor's finish) it reads c's link children by name instead, which is
+// enough when c exposes no port: then no parent has a pair with it. ok is false when the records
+// at hand cannot say.
+func (r *Runtime) plannedRulesOf(all []*Container, c *Container) (planned []bridge.Rule, ok bool) {
+	ip := c.Network.IPAddress
+	if ip == "" || c.HostConfig.NetworkMode != "bridge" {
+		return nil, false
+	}
+	if all == nil {
+		if len(c.Config.ExposedPorts) > 0 {
+			return nil, false // its parents are known only from every record
+		}
+		if all, ok = r.linkChildrenLocked(c); !ok {
+			return nil, false
+		}
+	}
+	settings, err := bridge.LoadSettings(r.Root)
+	if err != nil {
+		return nil, false
+	}
+	// A start that crashed half-way programmed its rules as if c ran.
+	running := *c
+	running.State.Status = StatusRunning
+	all = slices.Clone(all)
+	for i, other := range all {
+		if other.ID == c.ID {
+			all[i] = &running
+		}
+	}
+	want, order, err := wantedRules(settings, all)
+	if err != nil {
+		return nil, false
+	}
+	for _, key := range order {
+		if ruleNames(want[key], ip) {
+			planned = append(planned, want[key])
+		}
+	}
+	return planned, true
+}
+
+// linkChildrenLocked is c with the children its links name and the owners of their network
+// namespaces, read through the name index; ok is false when one of them cannot be read that way.
+//
+// Preconditions: the lock is held.
+func (r *Runtime) linkChildrenLocked(c *Container) (out []*Container, ok bool) {
+	out = []*Container{c}
+	for _, l := range c.HostConfig.Links {
+		id := r.lookupName(l.Child)
+		if id == "" {
+			return nil, false
+		}
+		child, err := r.load(id)
+		if err != nil || child.Name != l.Child {
+			return nil, false
+		}
+		out = append(out, child)
+		for seen := map[string]bool{}; strings.HasPrefix(child.HostConfig.NetworkMode, "container:") && !seen[child.ID]; {
+			seen[child.ID] = true
+			if child, err = r.load(strings.TrimPrefix(child.HostConfig.NetworkMode, "container:")); err != nil {
+				return nil, false
+			}
+			out = append(out, child)
+		}
+	}
+	return out, true
+}
+
 // dropRulesLocked takes out the rules of c, which stops and had the address ip: by address when
-// it had one (dropRulesOfLocked), otherwise (a --net container:X link child) by a full sync.
+// it had one (dropRulesOfLocked, with planned and ok from plannedRulesOf before the release),
+// otherwise (a --net container:X link child) by a full sync.
 //
 // Preconditions: the lock is held; c's process is gone.
-func (r *Runtime) dropRulesLocked(all []*Container, c *Container, ip string) error {
+func (r *Runtime) dropRulesLocked(all []*Container, c *Container, ip string, planned []bridge.Rule, ok bool) error {
 	if ip != "" && c.HostConfig.NetworkMode == "bridge" {
-		return r.dropRulesOfLocked(ip)
+		return r.dropRulesOfLocked(ip, planned, ok)
 	}
 	stopped := *c
 	stopped.State.Status = StatusExited
@@ -258,47 +342,9 @@ func (r *Runtime) syncRulesLocked(all []*Container, pending *Container) error {
 			}
 		}
 	}
-	want := map[string]bridge.Rule{}
-	var order []string
-	if !settings.ICC {
-		for _, p := range all {
-			if !p.State.Running() || p.Network.IPAddress == "" {
-				continue
-			}
-			for _, l := range p.HostConfig.Links {
-				child := byName(all, l.Child)
-				if child == nil {
-					continue
-				}
-				child = netnsOwner(all, child)
-				if !child.State.Running() || child.Network.IPAddress == "" {
-					continue
-				}
-				ports, err := linker.SortedPorts(child.Config.ExposedPorts)
-				if err != nil {
-					return err
-				}
-				for _, rule := range linker.Rules(settings.Bridge, p.Network.IPAddress, child.Network.IPAddress, ports) {
-					key := rule.Table + " " + rule.String()
-					if _, ok := want[key]; !ok {
-						want[key] = rule
-						order = append(order, key)
-					}
-				}
-			}
-		}
-	}
-	for _, c := range all {
-		if !c.State.Running() || c.Network.IPAddress == "" {
-			continue
-		}
-		for _, rule := range bridge.PortRules(settings.Bridge, c.Network.IPAddress, c.Network.Ports) {
-			key := rule.Table + " " + rule.String()
-			if _, ok := want[key]; !ok {
-				want[key] = rule
-				order = append(order, key)
-			}
-		}
+	want, order, err := wantedRules(settings, all)
+	if err != nil {
+		return err
 	}
 	rules, err := r.rulesetLocked()
 	if err != nil {
@@ -326,6 +372,55 @@ func (r *Runtime) syncRulesLocked(all []*Container, pending *Container) error {
 		}
 	}
 	return rules.Apply(del, add)
+}
+
+// wantedRules is the rules the MINILINK chains must hold for the records all (pure): per link a
+// pair per exposed port while parent and child both run, under icc=false; per published port a
+// DNAT and an ACCEPT. The map's keys are "table rule", order lists them in the order to add them.
+func wantedRules(settings bridge.Settings, all []*Container) (map[string]bridge.Rule, []string, error) {
+	want := map[string]bridge.Rule{}
+	var order []string
+	if !settings.ICC {
+		for _, p := range all {
+			if !p.State.Running() || p.Network.IPAddress == "" {
+				continue
+			}
+			for _, l := range p.HostConfig.Links {
+				child := byName(all, l.Child)
+				if child == nil {
+					continue
+				}
+				child = netnsOwner(all, child)
+				if !child.State.Running() || child.Network.IPAddress == "" {
+					continue
+				}
+				ports, err := linker.SortedPorts(child.Config.ExposedPorts)
+				if err != nil {
+					return nil, nil, err
+				}
+				for _, rule := range linker.Rules(settings.Bridge, p.Network.IPAddress, child.Network.IPAddress, ports) {
+					key := rule.Table + " " + rule.String()
+					if _, ok := want[key]; !ok {
+						want[key] = rule
+						order = append(order, key)
+					}
+				}
+			}
+		}
+	}
+	for _, c := range all {
+		if !c.State.Running() || c.Network.IPAddress == "" {
+			continue
+		}
+		for _, rule := range bridge.PortRules(settings.Bridge, c.Network.IPAddress, c.Network.Ports) {
+			key := rule.Table + " " + rule.String()
+			if _, ok := want[key]; !ok {
+				want[key] = rule
+				order = append(order, key)
+			}
+		}
+	}
+	return want, order, nil
 }
 
 // LinkNamesTo lists the link names ("parent/alias") that reach c, sorted, for ps --no-trunc.

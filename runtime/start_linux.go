@@ -580,10 +580,15 @@ func (r *Runtime) releaseWithRulesLocked(all []*Container, c *Container) []error
 	// Before the release forgets c's ports and address.
 	affectsRules := (c.State.Running() || c.State.Starting) && r.affectsRules(c)
 	ip := c.Network.IPAddress
+	var planned []bridge.Rule
+	var ok bool
+	if affectsRules {
+		planned, ok = r.plannedRulesOf(all, c)
+	}
 	errs := r.releaseLocked(c)
 	checkpoint.Reached("released")
 	if affectsRules {
-		errs = append(errs, r.dropRulesLocked(all, c, ip))
+		errs = append(errs, r.dropRulesLocked(all, c, ip, planned, ok))
 	}
 	return errs
 }
