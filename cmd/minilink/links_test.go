@@ -636,3 +636,33 @@ func TestLinkNoLeaks(t *testing.T) {
 		t.Fatalf("nat MINILINK:\n%s", nat)
 	}
 }
+
+// TestLinkRulesGoneBehindMinilinksBack: a stop or removal deletes the rules the records say a
+// container has without reading the tables first; when one of them was deleted by hand, that
+// batch fails and the tables are read, so the rest still goes.
+func TestLinkRulesGoneBehindMinilinksBack(t *testing.T) {
+	needKernel(t)
+	iccFalse(t)
+	_, dsIP := datastore(t, "datastore")
+	for _, tt := range []struct {
+		name, gone string
+		end        []string
+	}{
+		{"removed", "--dport", []string{"rm", "-f"}},
+		{"stopped", "--sport", []string{"stop", "-t", "0"}},
+	} {
+		runDetached(t, "--name", tt.name, "--link", "datastore:redis", "busybox", "sleep", "1000")
+		pair := pairFor(ipOf(t, tt.name), dsIP, 6379, "tcp")
+		sameRules(t, pair)
+		gone := pair[0]
+		if tt.gone == "--sport" {
+			gone = pair[1]
+		}
+		args := append([]string{"-D"}, strings.Fields(strings.TrimPrefix(gone, "-A "))...)
+		if out, err := exec.Command("iptables", args...).CombinedOutput(); err != nil {
+			t.Fatalf("iptables %q: %v: %s", args, err, out)
+		}
+		mustML(t, append(tt.end, tt.name)...)
+		sameRules(t, nil)
+	}
+}
