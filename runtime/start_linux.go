@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -469,56 +468,29 @@ func (r *Runtime) writeEtcFiles(c *Container, linkLines []string) error {
 //
 // Preconditions: the lock is held.
 func (r *Runtime) releaseLocked(c *Container) []error {
-	// The netns name, libcontainer's state with the processes and cgroups, and the root
-	// filesystem's mount do not depend on each other, and each mostly waits on the kernel (an
-	// unmount waits for an RCU grace period, a cgroup removal for its processes to be gone): they
-	// go side by side, a third of a `run --rm`'s teardown. Once the name and the processes are
-	// gone, the namespace has no user left and the kernel frees it, and the veth pair with it;
-	// bridge.Release, last, finds the pair gone or waits for it.
-	var unnameErr, destroyErr, unmountErr error
-	var gone destroyed
-	sideBySide(
-		func() {
-			unnameErr = unnameNetns(c.Network.NetnsPath)
-			checkpoint.Reached("netns unnamed")
-		},
-		func() {
-			gone, destroyErr = r.destroyLibcontainerLocked(c.ID)
-			checkpoint.Reached("lc destroyed")
-		},
-		func() { unmountErr = rootfs.UnmountContainer(r.containerDir(c.ID)) },
-	)
-	c.State.OOMKilled = c.State.OOMKilled || gone.oomKilled
 	var errs []error
-	for _, err := range []error{unnameErr, destroyErr, unmountErr, bridge.Release(c.Network.HostVeth)} {
-		if err != nil {
-			errs = append(errs, err)
-		}
+	// The name goes first: once the container's processes are gone too, the namespace has no
+	// user left and the kernel frees it, and the veth pair with it, while the rest of the release
+	// goes on; bridge.Release, last, finds the pair gone or waits for it.
+	if err := unnameNetns(c.Network.NetnsPath); err != nil {
+		errs = append(errs, err)
+	}
+	checkpoint.Reached("netns unnamed")
+	gone, err := r.destroyLibcontainerLocked(c.ID)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.State.OOMKilled = c.State.OOMKilled || gone.oomKilled
+	checkpoint.Reached("lc destroyed")
+	if err := rootfs.UnmountContainer(r.containerDir(c.ID)); err != nil {
+		errs = append(errs, err)
+	}
+	if err := bridge.Release(c.Network.HostVeth); err != nil {
+		errs = append(errs, err)
 	}
 	checkpoint.Reached("veth released")
 	c.Network = Network{}
 	return errs
-}
-
-// sideBySide runs steps that do not depend on each other in goroutines and waits for them all;
-// with --explain it runs them one after the other, in order, so that the commands print in the
-// order they are made.
-func sideBySide(steps ...func()) {
-	if explain.Enabled() {
-		for _, step := range steps {
-			step()
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	for _, step := range steps {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			step()
-		}()
-	}
-	wg.Wait()
 }
 
 // destroyed is what destroyLibcontainerLocked removed.
