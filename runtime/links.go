@@ -242,13 +242,7 @@ func (r *Runtime) plannedRulesOf(all []*Container, c *Container) (planned []brid
 	// A start that crashed half-way programmed its rules as if c ran.
 	running := *c
 	running.State.Status = StatusRunning
-	all = slices.Clone(all)
-	for i, other := range all {
-		if other.ID == c.ID {
-			all[i] = &running
-		}
-	}
-	want, order, err := wantedRules(settings, all)
+	want, order, err := wantedRules(settings, withRecord(all, &running))
 	if err != nil {
 		return nil, false
 	}
@@ -335,12 +329,7 @@ func (r *Runtime) syncRulesLocked(all []*Container, pending *Container) error {
 		}
 	}
 	if pending != nil {
-		all = slices.Clone(all)
-		for i, c := range all {
-			if c.ID == pending.ID {
-				all[i] = pending
-			}
-		}
+		all = withRecord(all, pending)
 	}
 	want, order, err := wantedRules(settings, all)
 	if err != nil {
@@ -372,6 +361,17 @@ func (r *Runtime) syncRulesLocked(all []*Container, pending *Container) error {
 		}
 	}
 	return rules.Apply(del, add)
+}
+
+// withRecord is a copy of all with c in place of the record of the same ID.
+func withRecord(all []*Container, c *Container) []*Container {
+	out := slices.Clone(all)
+	for i, other := range out {
+		if other.ID == c.ID {
+			out[i] = c
+		}
+	}
+	return out
 }
 
 // wantedRules is the rules the MINILINK chains must hold for the records all (pure): per link a
