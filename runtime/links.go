@@ -176,23 +176,23 @@ func (r *Runtime) affectsRules(c *Container) bool {
 	return err != nil || !s.ICC
 }
 
-// dropRulesOfLocked deletes the link and port rules that name ip, the address a stopping bridge
-// container had: its link pairs, as parent and as child, and its published ports. Addresses are
-// unique among the records, so no other container's rule names it.
+// dropRulesOfLocked deletes the link and port rules that name the address a stopping bridge
+// container had (held is its record as it ran): its link pairs, as parent and as child, and its
+// published ports. Addresses are unique among the records, so no other container's rule names it.
 //
-// planned is what the records say those rules are (plannedRulesOf), when they could say (ok).
-// Unless this locked operation has read the tables already, just those are deleted, in one
-// iptables-restore: with hundreds of links every iptables run reads the whole ruleset, and reading
-// it first (iptables-save) doubled the cost of a removal. Should one of them be missing (a rule
-// changed behind minilink's back), the batch fails having changed nothing, and the tables are read
-// to delete whatever names ip. Rules that no record accounts for (left by a crash between a
-// start's rules and its record) stay until the next start, whose sync under icc=false makes the
-// chains exact again before its program runs.
+// Unless this locked operation has read the tables already, the rules the records say are there
+// (plannedRulesOf) are deleted in one iptables-restore: with hundreds of links every iptables run
+// reads the whole ruleset, and reading it first (iptables-save) doubled the cost of a removal.
+// Should one of them be missing (a rule changed behind minilink's back), the batch fails having
+// changed nothing, and the tables are read to delete whatever names the address. Rules that no
+// record accounts for (left by a crash between a start's rules and its record) stay until the next
+// start, whose sync under icc=false makes the chains exact again before its program runs.
 //
 // Preconditions: the lock is held.
-func (r *Runtime) dropRulesOfLocked(ip string, planned []bridge.Rule, ok bool) error {
-	if ok && r.ruleset == nil {
-		if err := bridge.DeleteRules(planned); err == nil {
+func (r *Runtime) dropRulesOfLocked(all []*Container, held *Container) error {
+	ip := held.Network.IPAddress
+	if r.ruleset == nil {
+		if planned, ok := r.plannedRulesOf(all, held); ok && bridge.DeleteRules(planned) == nil {
 			return nil
 		}
 	}
@@ -217,16 +217,12 @@ func (r *Runtime) dropRulesOfLocked(ip string, planned []bridge.Rule, ok bool) e
 	return rules.Apply(del, nil)
 }
 
-// plannedRulesOf is what the records all say the chains hold that names c's address, while c
-// runs: its link pairs, as parent and as child, and its published ports. Without a listing (all
-// nil, as in rm and a monitor's finish) it reads c's link children by name instead, which is
-// enough when c exposes no port: then no parent has a pair with it. ok is false when the records
-// at hand cannot say.
+// plannedRulesOf is what the records all say the chains hold that names the address of c, a
+// bridge container, while c runs: its link pairs, as parent and as child, and its published
+// ports. Without a listing (all nil, as in rm and a monitor's finish) it reads c's link children
+// by name instead, which is enough when c exposes no port: then no parent has a pair with it. ok
+// is false when the records at hand cannot say.
 func (r *Runtime) plannedRulesOf(all []*Container, c *Container) (planned []bridge.Rule, ok bool) {
-	ip := c.Network.IPAddress
-	if ip == "" || c.HostConfig.NetworkMode != "bridge" {
-		return nil, false
-	}
 	if all == nil {
 		if len(c.Config.ExposedPorts) > 0 {
 			return nil, false // its parents are known only from every record
@@ -247,7 +243,7 @@ func (r *Runtime) plannedRulesOf(all []*Container, c *Container) (planned []brid
 		return nil, false
 	}
 	for _, key := range order {
-		if ruleNames(want[key], ip) {
+		if ruleNames(want[key], c.Network.IPAddress) {
 			planned = append(planned, want[key])
 		}
 	}
@@ -281,16 +277,16 @@ func (r *Runtime) linkChildrenLocked(c *Container) (out []*Container, ok bool) {
 	return out, true
 }
 
-// dropRulesLocked takes out the rules of c, which stops and had the address ip: by address when
-// it had one (dropRulesOfLocked, with planned and ok from plannedRulesOf before the release),
-// otherwise (a --net container:X link child) by a full sync.
+// dropRulesLocked takes out the rules of a container that stops; held is its record as it ran,
+// before the release forgot its address and ports. A bridge container's go by address
+// (dropRulesOfLocked), a --net container:X link child's by a full sync.
 //
-// Preconditions: the lock is held; c's process is gone.
-func (r *Runtime) dropRulesLocked(all []*Container, c *Container, ip string, planned []bridge.Rule, ok bool) error {
-	if ip != "" && c.HostConfig.NetworkMode == "bridge" {
-		return r.dropRulesOfLocked(ip, planned, ok)
+// Preconditions: the lock is held; the container's process is gone.
+func (r *Runtime) dropRulesLocked(all []*Container, held *Container) error {
+	if held.Network.IPAddress != "" && held.HostConfig.NetworkMode == "bridge" {
+		return r.dropRulesOfLocked(all, held)
 	}
-	stopped := *c
+	stopped := *held
 	stopped.State.Status = StatusExited
 	return r.syncRulesLocked(all, &stopped)
 }

@@ -549,18 +549,12 @@ func waitLibcontainerStopped(lc *libcontainer.Container, timeout time.Duration) 
 //
 // Preconditions: the lock is held; c's process is to be gone (the release kills it).
 func (r *Runtime) releaseWithRulesLocked(all []*Container, c *Container) []error {
-	// Before the release forgets c's ports and address.
 	affectsRules := (c.State.Running() || c.State.Starting) && r.affectsRules(c)
-	ip := c.Network.IPAddress
-	var planned []bridge.Rule
-	var ok bool
-	if affectsRules {
-		planned, ok = r.plannedRulesOf(all, c)
-	}
+	held := *c // what c had, ports and address, which the release forgets
 	errs := r.releaseLocked(c)
 	checkpoint.Reached("released")
 	if affectsRules {
-		errs = append(errs, r.dropRulesLocked(all, c, ip, planned, ok))
+		errs = append(errs, r.dropRulesLocked(all, &held))
 	}
 	return errs
 }
