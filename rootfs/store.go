@@ -291,16 +291,6 @@ func isHex(s string) bool {
 	return err == nil && strings.ToLower(s) == s
 }
 
-// nameRE is the reference grammar's repository path: lowercase components separated by "/",
-// optionally behind a registry host with a port. The expressions are compiled on first use, not
-// at start-up: every minilink process (and libcontainer's re-executed init) would pay ~2 ms for them.
-var (
-	nameRE = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
-	})
-	tagRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`) })
-)
-
 // normalizeRef turns NAME[:TAG] into "name:tag" with the tag defaulting to latest, and drops
 // Docker Hub's implicit prefixes so that docker.io/library/busybox is busybox.
 func normalizeRef(ref string) (string, error) {
@@ -317,10 +307,10 @@ func normalizeRef(ref string) (string, error) {
 			break
 		}
 	}
-	if name != strings.ToLower(name) && nameRE().MatchString(strings.ToLower(name)) {
+	if name != strings.ToLower(name) && validRepoPath(strings.ToLower(name)) {
 		return "", fmt.Errorf("invalid reference format: repository name (%s) must be lowercase", name)
 	}
-	if !nameRE().MatchString(name) || !tagRE().MatchString(tag) {
+	if !validRepoPath(name) || !validTag(tag) {
 		return "", fmt.Errorf("invalid reference format: %s", ref)
 	}
 	return name + ":" + tag, nil
