@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -608,4 +609,52 @@ func cidrAddr(t *testing.T, s string) *net.IPNet {
 	}
 	n.IP = ip
 	return n
+}
+
+// The stored snapshot of the tables rests on the kernel's mark: it must move with every change,
+// by one per committed table, and not with a reading.
+func TestMarkFollowsTheTables(t *testing.T) {
+	skipUnlessRoot(t)
+	if err := Ensure(testSettings(false), nil); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := ReadRuleset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m0, ok := rs.Mark()
+	if !ok {
+		t.Skip("iptables does not work through nf_tables here: snapshots are never marked")
+	}
+	if now, _ := CurrentMark(); now != m0 {
+		t.Fatalf("a reading moved the mark: %+v, then %+v", m0, now)
+	}
+	link := Rule{Table: "filter", Chain: ChainName, Spec: []string{"-s", "172.17.0.9/32", "-j", "ACCEPT"}}
+	port := Rule{Table: "nat", Chain: ChainName, Spec: []string{"-s", "172.17.0.9/32", "-j", "RETURN"}}
+	if err := rs.Apply(nil, []Rule{link, port}); err != nil {
+		t.Fatal(err)
+	}
+	m1, ok := rs.Mark()
+	if !ok || m1.Generation != m0.Generation+2 {
+		t.Fatalf("after a two-table batch the snapshot's mark is %+v (marked %v), want generation %d", m1, ok, m0.Generation+2)
+	}
+	fresh, err := ReadRuleset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fm, _ := fresh.Mark(); fm != m1 || !reflect.DeepEqual(fresh.rules, rs.rules) {
+		t.Fatalf("the snapshot that followed the batch differs from a new reading:\nfollowed %+v %v\nread     %+v %v", m1, rs.rules, fm, fresh.rules)
+	}
+	// A change behind the snapshot's back moves the mark, and a batch after it unmarks it.
+	iptablesRun(t, "-A", ChainName, "-s", "172.17.0.8/32", "-j", "ACCEPT")
+	if now, _ := CurrentMark(); now == m1 {
+		t.Fatal("iptables -A did not move the mark")
+	}
+	if err := rs.Apply([]Rule{link, port}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rs.Mark(); ok {
+		t.Error("a snapshot stayed marked across someone else's change")
+	}
+	iptablesRun(t, "-D", ChainName, "-s", "172.17.0.8/32", "-j", "ACCEPT")
 }

@@ -1,7 +1,9 @@
 package bridge
 
 import (
+	"encoding/json"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -11,11 +13,74 @@ import (
 // (Apply: one `iptables-restore --noflush`), and the snapshot follows them, so the rest of one
 // locked operation needs no new reading.
 //
-// A snapshot is only as good as the lock it was read under: minilink's own changes all hold the
-// state root's lock, and the runtime drops its snapshot when it releases the lock.
+// A snapshot is only as good as the lock it was read under (minilink's own changes all hold the
+// state root's lock), unless it carries a mark: then it holds for as long as the kernel's mark of
+// the tables is the same (see Mark), which lets the runtime keep it on disk for the next command.
 type Ruleset struct {
 	chains map[string]bool     // "table chain" → exists
 	rules  map[string][]string // "table chain" → the chain's rules, "-A CHAIN spec…", in order
+	mark   Mark                // the tables' mark the snapshot shows, when marked
+	marked bool
+}
+
+// Mark returns the mark of the tables the snapshot shows; ok is false when it is not known, and
+// then the snapshot is good only under the lock it was read under.
+func (rs *Ruleset) Mark() (m Mark, ok bool) { return rs.mark, rs.marked }
+
+// snapshotHeader starts the text form of a marked snapshot.
+const snapshotHeader = "# minilink's snapshot of the tables, good while the kernel's mark is "
+
+// MarshalText writes a marked snapshot in iptables-save's form, behind one comment line that
+// holds its mark (pure). It is for UnmarshalSnapshot and for reading, not for iptables-restore:
+// chains come sorted and without their policies, and only the rules within a chain keep their order.
+func (rs *Ruleset) MarshalText() ([]byte, error) {
+	mark, err := json.Marshal(rs.mark)
+	if err != nil {
+		return nil, err
+	}
+	byTable := map[string][]string{}
+	for key := range rs.chains {
+		table, chain, _ := strings.Cut(key, " ")
+		byTable[table] = append(byTable[table], chain)
+	}
+	tables := make([]string, 0, len(byTable))
+	for t := range byTable {
+		tables = append(tables, t)
+	}
+	sort.Strings(tables)
+	var b strings.Builder
+	b.WriteString(snapshotHeader + string(mark) + "\n")
+	for _, t := range tables {
+		chains := byTable[t]
+		sort.Strings(chains)
+		b.WriteString("*" + t + "\n")
+		for _, c := range chains {
+			b.WriteString(":" + c + "\n")
+		}
+		for _, c := range chains {
+			for _, line := range rs.rules[t+" "+c] {
+				b.WriteString(line + "\n")
+			}
+		}
+		b.WriteString("COMMIT\n")
+	}
+	return []byte(b.String()), nil
+}
+
+// UnmarshalSnapshot reads what MarshalText wrote; ok is false for anything else (pure).
+func UnmarshalSnapshot(data []byte) (rs *Ruleset, ok bool) {
+	first, rest, _ := strings.Cut(string(data), "\n")
+	markJSON, found := strings.CutPrefix(first, snapshotHeader)
+	if !found {
+		return nil, false
+	}
+	var m Mark
+	if err := json.Unmarshal([]byte(markJSON), &m); err != nil || m.Boot == "" {
+		return nil, false
+	}
+	rs = ParseSave(rest)
+	rs.mark, rs.marked = m, true
+	return rs, true
 }
 
 // ParseSave reads iptables-save output. Counters, comments and policy details are dropped; a
@@ -61,8 +126,9 @@ func (rs *Ruleset) Rules(table, chain string) []Rule {
 func (rs *Ruleset) lines(table, chain string) []string { return rs.rules[table+" "+chain] }
 
 // restoreInput is the iptables-restore --noflush input that deletes del (one copy per entry)
-// and then appends add, table by table (pure).
-func restoreInput(del, add []Rule) string {
+// and then appends add, table by table (pure). It has one COMMIT per table, and iptables-nft
+// commits each as one transaction: commits is their number.
+func restoreInput(del, add []Rule) (input string, commits int) {
 	var tables []string
 	byTable := map[string][]string{}
 	note := func(table, line string) {
@@ -85,7 +151,7 @@ func restoreInput(del, add []Rule) string {
 		}
 		b.WriteString("COMMIT\n")
 	}
-	return b.String()
+	return b.String(), len(tables)
 }
 
 // record makes the snapshot follow a batch Apply made: each deletion takes the first copy of its

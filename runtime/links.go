@@ -192,6 +192,9 @@ func (r *Runtime) affectsRules(c *Container) bool {
 func (r *Runtime) dropRulesOfLocked(all []*Container, held *Container) error {
 	ip := held.Network.IPAddress
 	if r.ruleset == nil {
+		r.ruleset = r.storedRulesetLocked()
+	}
+	if r.ruleset == nil {
 		if planned, ok := r.plannedRulesOf(all, held); ok && bridge.DeleteRules(planned) == nil {
 			return nil
 		}

@@ -29,8 +29,10 @@ type Runtime struct {
 	SkipCorrupt func(*CorruptRecordError)
 
 	// ruleset is the iptables snapshot of the operation holding the lock (nil until read); it
-	// is dropped with the lock, since another minilink may change the rules in between.
-	ruleset *bridge.Ruleset
+	// is dropped with the lock, since another minilink may change the rules in between. A marked
+	// snapshot is kept on disk instead (see rulesetLocked); storedMark is the mark of that copy.
+	ruleset    *bridge.Ruleset
+	storedMark bridge.Mark
 }
 
 // Open prepares the state root (creating it if needed) and returns its runtime.
