@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strconv"
 
+	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/minilink/minilink/explain"
@@ -19,7 +21,7 @@ const netnsDir = "/run/netns"
 // `ip netns exec minilink-web ip addr` and `nsenter --net=/run/netns/minilink-web` work.
 func netnsName(containerName string) string { return "minilink-" + containerName }
 
-// netnsPath is where nameNetns puts the name.
+// netnsPath is where nameNetns and newNamedNetns put the name.
 func netnsPath(name string) string { return filepath.Join(netnsDir, name) }
 
 // nameNetns bind-mounts the namespace of process pid on /run/netns/<name>, as
@@ -43,7 +45,40 @@ func nameNetns(name string, pid int) (string, error) {
 	return path, nil
 }
 
-// unnameNetns undoes nameNetns; a path that is not there is fine.
+// newNamedNetns creates an empty network namespace named name, as `ip netns add NAME` does, and
+// returns its path. A bridge container's process joins it, already wired, instead of creating its
+// own: see launchLocked.
+func newNamedNetns(name string) (string, error) {
+	path := netnsPath(name)
+	explain.Command("ip", "netns", "add", name)
+	_ = unnameNetns(path) // a leftover of a crash under the same name
+	// netns.NewNamed moves the calling thread into the new namespace; this thread goes back to
+	// its own before other goroutines may run on it.
+	goruntime.LockOSThread()
+	origin, err := netns.Get()
+	if err != nil {
+		goruntime.UnlockOSThread()
+		return "", fmt.Errorf("create network namespace %s: %w", name, err)
+	}
+	defer origin.Close()
+	created, err := netns.NewNamed(name)
+	if err == nil {
+		created.Close()
+	}
+	if serr := netns.Set(origin); serr != nil {
+		// The thread stays locked, in the wrong namespace: Go ends it with this goroutine.
+		_ = unnameNetns(path)
+		return "", fmt.Errorf("create network namespace %s: return to minilink's own: %w", name, serr)
+	}
+	goruntime.UnlockOSThread()
+	if err != nil {
+		_ = unnameNetns(path)
+		return "", fmt.Errorf("create network namespace %s: %w", name, err)
+	}
+	return path, nil
+}
+
+// unnameNetns undoes nameNetns and newNamedNetns; a path that is not there is fine.
 func unnameNetns(path string) error {
 	if path == "" {
 		return nil

@@ -63,8 +63,9 @@ type stdio struct {
 
 // launchLocked starts c: it mounts the root filesystem, gives the container its network and its
 // /etc files, creates the libcontainer container, and lets the process run once everything is in
-// place (libcontainer's Start, then the network, then Exec, so the program never sees a
-// half-configured network). On failure everything made is undone and c is left stopped.
+// place: libcontainer's Start, with the network wired meanwhile (wireLocked), then Exec, so the
+// program never sees a half-configured network. On failure everything made is undone and c is
+// left stopped.
 //
 // Preconditions: the lock is held; c is not running.
 // all is every container, as currentLocked returned it (c among them).
@@ -133,6 +134,14 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 	}
 
 	checkpoint.Reached("etc files")
+	if netMode.bridge != nil {
+		// The process joins a namespace made and named here, so that its wiring can go on while
+		// libcontainer prepares the process (wireLocked) rather than after.
+		if netMode.setup.joinNS, err = newNamedNetns(netnsName(c.Name)); err != nil {
+			return nil, err
+		}
+		checkpoint.Reached("netns named")
+	}
 	cfg := libcontainerConfig(c, rootfsPath, etcDir, netMode.setup)
 	if old, err := libcontainer.Load(r.libcontainerRoot(), c.ID); err == nil {
 		_ = old.Destroy() // left by a crash; Create refuses an existing ID
@@ -191,14 +200,18 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 		s.proc.Stderr = teeWriter(streams.Stderr, s.log.stream("stderr"))
 	}
 
-	explain.Note("libcontainer: new pid, mount, uts, ipc and net namespaces for %s, cgroup /minilink/%s,\npivot_root into the overlay, Docker's default capabilities; the process waits until the network is set", c.Name, ShortID(c.ID))
-	explainEnv(c.Name, s.proc.Env)
-	bridgeReady := func() error { return nil }
+	namespaces := "new pid, mount, uts, ipc and net namespaces"
 	if netMode.bridge != nil {
-		bridgeReady = r.ensureBridgeLocked(*netMode.bridge)
+		namespaces = "new pid, mount, uts and ipc namespaces and " + filepath.Base(netMode.setup.joinNS)
+	}
+	explain.Note("libcontainer: for %s %s, cgroup /minilink/%s,\npivot_root into the overlay, Docker's default capabilities; the process waits until the network is set", c.Name, namespaces, ShortID(c.ID))
+	explainEnv(c.Name, s.proc.Env)
+	wired := func() error { return nil }
+	if netMode.bridge != nil {
+		wired = r.wireLocked(c, all, *netMode.bridge, netMode.setup.joinNS)
 	}
 	startErr := s.lc.Start(s.proc)
-	if err := bridgeReady(); err != nil {
+	if err := wired(); err != nil {
 		return nil, err
 	}
 	if startErr != nil {
@@ -209,40 +222,21 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 	if err != nil {
 		return nil, fmt.Errorf("container pid: %w", err)
 	}
-	nsPath := fmt.Sprintf("/proc/%d/ns/net", pid)
-	if c.Network.NetnsPath != "" {
-		explain.Note("name %s's network namespace for ip netns and nsenter", c.Name)
-		if nsPath, err = nameNetns(netnsName(c.Name), pid); err != nil {
+	if netMode.bridge == nil {
+		if c.Network.NetnsPath != "" {
+			explain.Note("name %s's network namespace for ip netns and nsenter", c.Name)
+			if _, err = nameNetns(netnsName(c.Name), pid); err != nil {
+				return nil, err
+			}
+		}
+		if err := r.linkLocked(all, c); err != nil {
 			return nil, err
 		}
 	}
-	checkpoint.Reached("netns named")
-	if netMode.bridge != nil {
-		explain.Note("a veth pair: one end on the bridge, the other born inside the container's namespace as eth0")
-		veth, err := bridge.Attach(*netMode.bridge, nsPath, net.ParseIP(c.Network.IPAddress))
-		if err != nil {
-			return nil, fmt.Errorf("attach to bridge: %w", err)
-		}
-		c.Network.HostVeth = veth
-	}
-	checkpoint.Reached("veth attached")
 	if consoleSock != nil {
 		if s.pty, err = receiveConsole(consoleSock); err != nil {
 			return nil, err
 		}
-	}
-	// The links, both ways, before the program runs: its own link rules, and as a child, the
-	// hosts lines and rules of the parents already running (§8c).
-	if r.affectsRules(c) {
-		starting := *c
-		starting.State.Status = StatusRunning
-		if err := r.syncRulesLocked(all, &starting); err != nil {
-			return nil, fmt.Errorf("link rules: %w", err)
-		}
-	}
-	checkpoint.Reached("rules synced")
-	if err := r.updateParentsLocked(all, c); err != nil {
-		return nil, fmt.Errorf("update linked containers: %w", err)
 	}
 	if err := s.lc.Exec(); err != nil {
 		return nil, classifyStartError(err)
@@ -331,15 +325,18 @@ type networkPlan struct {
 	owner  *Container       // for container:X mode: X
 }
 
-// ensureBridgeLocked makes the bridge's side of the kernel ready (bridge.Ensure: the device, the
-// sysctls, the base rules, checked with one iptables-save) and returns a function that waits for
-// it and reports how it went. It works while libcontainer starts the container's init, a wait of
-// tens of milliseconds for this process; with --explain it works at once, so that the commands
-// print in the order they are made.
+// wireLocked gives c, a bridge container, its network in the namespace at nsPath, which its
+// process is to join: the bridge's side made ready (bridge.Ensure: the device, the sysctls, the
+// base rules), a veth pair with its end inside as eth0, and then c's links (linkLocked). It works
+// while libcontainer starts the container's init, a wait of tens of milliseconds for this process
+// that the init spends mostly compiling the seccomp filter; the returned function waits for it and
+// says how it went. With --explain it works at once, so that the commands print in the order they
+// are made.
 //
-// Preconditions: the lock is held; nothing else uses r's rule snapshot until the wait returns.
-func (r *Runtime) ensureBridgeLocked(settings bridge.Settings) (wait func() error) {
-	ensure := func() error {
+// Preconditions: the lock is held; until the wait returns, nothing else uses r's rule snapshot,
+// c or all.
+func (r *Runtime) wireLocked(c *Container, all []*Container, settings bridge.Settings, nsPath string) (wait func() error) {
+	wire := func() error {
 		rules, err := r.rulesetLocked()
 		if err == nil {
 			err = bridge.Ensure(settings, rules)
@@ -347,15 +344,41 @@ func (r *Runtime) ensureBridgeLocked(settings bridge.Settings) (wait func() erro
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrHostNotReady, err)
 		}
-		return nil
+		explain.Note("a veth pair: one end on the bridge, the other born inside the container's namespace as eth0")
+		veth, err := bridge.Attach(settings, nsPath, net.ParseIP(c.Network.IPAddress))
+		if err != nil {
+			return fmt.Errorf("attach to bridge: %w", err)
+		}
+		c.Network.HostVeth = veth
+		checkpoint.Reached("veth attached")
+		return r.linkLocked(all, c)
 	}
 	if explain.Enabled() {
-		err := ensure()
+		err := wire()
 		return func() error { return err }
 	}
 	done := make(chan error, 1)
-	go func() { done <- ensure() }()
+	go func() { done <- wire() }()
 	return func() error { return <-done }
+}
+
+// linkLocked sets up c's links, both ways, before its program runs: its own link rules, and as a
+// child, the hosts lines and rules of the parents already running (§8c).
+//
+// Preconditions: the lock is held.
+func (r *Runtime) linkLocked(all []*Container, c *Container) error {
+	if r.affectsRules(c) {
+		starting := *c
+		starting.State.Status = StatusRunning
+		if err := r.syncRulesLocked(all, &starting); err != nil {
+			return fmt.Errorf("link rules: %w", err)
+		}
+	}
+	checkpoint.Reached("rules synced")
+	if err := r.updateParentsLocked(all, c); err != nil {
+		return fmt.Errorf("update linked containers: %w", err)
+	}
+	return nil
 }
 
 // prepareNetworkLocked allocates the container's address (bridge mode) or finds the namespace it

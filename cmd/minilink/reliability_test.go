@@ -146,11 +146,12 @@ func statusOf(t *testing.T, name string) string {
 	return inspect(t, "{{.State.Status}}", name)
 }
 
-// startCrashPoints are the checkpoints of a start, in order; a detached start runs them in the
-// monitor, which inherits MINILINK_CRASH_AT from the CLI.
+// startCrashPoints are the checkpoints of a start, in order (the veth and the rules are made while
+// libcontainer starts the process, so those two come before or after "libcontainer start"); a
+// detached start runs them in the monitor, which inherits MINILINK_CRASH_AT from the CLI.
 var startCrashPoints = []string{
-	"saved starting", "overlay mounted", "network prepared", "etc files", "libcontainer create",
-	"libcontainer start", "netns named", "veth attached", "rules synced", "exec",
+	"saved starting", "overlay mounted", "network prepared", "etc files", "netns named",
+	"libcontainer create", "veth attached", "rules synced", "libcontainer start", "exec",
 }
 
 // TestCrashDuringStart kills the monitor at every checkpoint of a linked detached start under
