@@ -135,9 +135,17 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 
 	checkpoint.Reached("etc files")
 	if netMode.bridge != nil {
-		// The process joins a namespace made and named here, so that its wiring can go on while
-		// libcontainer prepares the process (wireLocked) rather than after.
-		if netMode.setup.joinNS, err = newNamedNetns(netnsName(c.Name)); err != nil {
+		// The process joins a namespace made here, so that its wiring can go on while
+		// libcontainer prepares the process (wireLocked) rather than after. Until the process
+		// is in it, this open file keeps it, and the name points at the file.
+		explain.Note("a new network namespace for %s, kept open by minilink until its process joins it", c.Name)
+		ns, err := newNetns()
+		if err != nil {
+			return nil, err
+		}
+		defer ns.Close()
+		netMode.setup.joinNS = fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), ns.Fd())
+		if _, err := nameNetns(netnsName(c.Name), netMode.setup.joinNS); err != nil {
 			return nil, err
 		}
 		checkpoint.Reached("netns named")
@@ -200,15 +208,15 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 		s.proc.Stderr = teeWriter(streams.Stderr, s.log.stream("stderr"))
 	}
 
-	namespaces := "new pid, mount, uts, ipc and net namespaces"
+	namespaces := "new pid, mount, uts, ipc and net namespaces for " + c.Name
 	if netMode.bridge != nil {
-		namespaces = "new pid, mount, uts and ipc namespaces and " + filepath.Base(netMode.setup.joinNS)
+		namespaces = "new pid, mount, uts and ipc namespaces for " + c.Name + ", which joins " + netnsName(c.Name)
 	}
-	explain.Note("libcontainer: for %s %s, cgroup /minilink/%s,\npivot_root into the overlay, Docker's default capabilities; the process waits until the network is set", c.Name, namespaces, ShortID(c.ID))
+	explain.Note("libcontainer: %s; cgroup /minilink/%s,\npivot_root into the overlay, Docker's default capabilities; the process waits until the network is set", namespaces, ShortID(c.ID))
 	explainEnv(c.Name, s.proc.Env)
 	wired := func() error { return nil }
 	if netMode.bridge != nil {
-		wired = r.wireLocked(c, all, *netMode.bridge, netMode.setup.joinNS)
+		wired = r.wireLocked(c, all, *netMode.bridge, c.Network.NetnsPath)
 	}
 	startErr := s.lc.Start(s.proc)
 	if err := wired(); err != nil {
@@ -222,13 +230,14 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 	if err != nil {
 		return nil, fmt.Errorf("container pid: %w", err)
 	}
-	if netMode.bridge == nil {
-		if c.Network.NetnsPath != "" {
-			explain.Note("name %s's network namespace for ip netns and nsenter", c.Name)
-			if _, err = nameNetns(netnsName(c.Name), pid); err != nil {
-				return nil, err
-			}
+	if c.Network.NetnsPath != "" {
+		// From now on the process keeps the namespace; the name follows it there.
+		explain.Note("name %s's network namespace for ip netns and nsenter", c.Name)
+		if _, err = nameNetns(netnsName(c.Name), procNetns(pid)); err != nil {
+			return nil, err
 		}
+	}
+	if netMode.bridge == nil {
 		if err := r.linkLocked(all, c); err != nil {
 			return nil, err
 		}

@@ -60,13 +60,22 @@ $M network set --icc=true >/dev/null
 	}
 	// Every explanation line is a command ("+ …") or an annotation ("# …").
 	var replay []string
+	named := map[string]bool{}
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 		switch {
 		case strings.HasPrefix(line, "# "):
-		case strings.HasPrefix(line, "+ ip netns attach "):
-			// It names a live process's namespace; the replay has no process: a new namespace.
-			f := strings.Fields(line)
-			replay = append(replay, "ip netns add "+f[4])
+		case strings.HasPrefix(line, "+ ln -sfn ") && strings.Contains(line, " /run/netns/"):
+			// It names a namespace minilink holds open, then the container's process's; the
+			// replay has neither: a new named namespace, once.
+			name := filepath.Base(strings.Fields(line)[4])
+			if !named[name] {
+				replay = append(replay, "ip netns add "+name)
+			}
+			named[name] = true
+		case strings.HasPrefix(line, "+ rm /run/netns/"):
+			name := filepath.Base(strings.Fields(line)[2])
+			replay = append(replay, "ip netns del "+name)
+			delete(named, name)
 		case strings.HasPrefix(line, "+ mount ") || strings.HasPrefix(line, "+ umount "):
 			// Filesystems are not part of this comparison.
 		case strings.HasPrefix(line, "+ "):
