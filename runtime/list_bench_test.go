@@ -5,6 +5,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/minilink/minilink/bridge"
 )
 
 // benchRoot makes a state root with n container records shaped like the scale benchmark's: linked
@@ -60,4 +62,42 @@ func BenchmarkCurrent(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkWantedRules is the rule plan of a start under icc=false with n parents linked to one
+// child: the scale benchmark's `run -d --link` computes it once.
+func BenchmarkWantedRules(b *testing.B) {
+	for _, n := range []int{1, 300} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			all := linkedRecords(n)
+			settings := bridge.Settings{Bridge: bridge.DefaultName, Subnet: "172.17.0.0/16", Gateway: "172.17.0.1", ICC: false}
+			b.ResetTimer()
+			for range b.N {
+				want, _, err := wantedRules(settings, all)
+				if err != nil || len(want) != 2*n {
+					b.Fatalf("%d rules, %v", len(want), err)
+				}
+			}
+		})
+	}
+}
+
+// linkedRecords is n running parents linked to one running child exposing 6379/tcp, in memory.
+func linkedRecords(n int) []*Container {
+	all := []*Container{{
+		ID: fmt.Sprintf("%064x", 1), Name: "datastore",
+		Config:     Config{ExposedPorts: map[string]struct{}{"6379/tcp": {}}},
+		HostConfig: HostConfig{NetworkMode: "bridge"},
+		State:      State{Status: StatusRunning},
+		Network:    Network{IPAddress: "172.17.0.2"},
+	}}
+	for i := 0; i < n; i++ {
+		all = append(all, &Container{
+			ID: fmt.Sprintf("%064x", i+2), Name: fmt.Sprintf("parent-%d", i),
+			HostConfig: HostConfig{NetworkMode: "bridge", Links: []Link{{Child: "datastore", Alias: "redis"}}},
+			State:      State{Status: StatusRunning},
+			Network:    Network{IPAddress: fmt.Sprintf("172.17.%d.%d", (i+3)/256, (i+3)%256)},
+		})
+	}
+	return all
 }
