@@ -133,7 +133,7 @@ if [ "${1:-}" != "--inside" ]; then
 		BENCH_BINARY="./minilink, built from the work tree"
 		if [ ! -x ./minilink ]; then
 			log "building ./minilink"
-			go build -tags seccomp -o minilink ./cmd/minilink
+			GOFLAGS=$(cat scripts/goflags) go build -o minilink ./cmd/minilink
 		fi
 		MINILINK=$PWD/minilink
 	fi

@@ -29,7 +29,7 @@ find_minilink() {
 	elif [[ -x $repo_root/minilink ]]; then
 		echo "$repo_root/minilink"
 	else
-		die "minilink not found: set MINILINK, put it on PATH, or build it at the repo root (go build -tags seccomp -o minilink ./cmd/minilink)"
+		die "minilink not found: set MINILINK, put it on PATH, or build it at the repo root (make minilink)"
 	fi
 }
 

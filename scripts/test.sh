@@ -5,8 +5,9 @@
 # minilink made is left behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# -tags=seccomp: libcontainer's seccomp support, for Docker's default profile (needs libseccomp-dev).
-export PATH=/usr/local/go/bin:$PATH CGO_ENABLED=1 GOFLAGS=-tags=seccomp
+# The build flags of the Makefile (scripts/goflags: the seccomp tag, a static link).
+GOFLAGS=$(cat scripts/goflags)
+export PATH=/usr/local/go/bin:$PATH CGO_ENABLED=1 GOFLAGS
 
 if [ "${1:-}" != "--inside" ]; then
 	if [ "$(id -u)" != 0 ]; then
@@ -46,7 +47,7 @@ mount --make-rprivate /
 # Named network namespaces (ip netns) are files below /run/netns: keep the tests' own.
 mkdir -p /run/netns && mount -t tmpfs tmpfs /run/netns
 ip link set lo up
-export MINILINK_TEST_NETNS=1 GOPROXY=off GOFLAGS="-mod=mod -tags=seccomp"
+export MINILINK_TEST_NETNS=1 GOPROXY=off GOFLAGS="-mod=mod $GOFLAGS"
 
 status=0
 # -p 1: the packages share this namespace's bridge and iptables; one at a time.
