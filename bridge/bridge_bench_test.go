@@ -93,3 +93,32 @@ func BenchmarkAllocatePorts(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSnapshot600 is the stored snapshot of the tables at 300 linked parents (600 link
+// rules): read back (UnmarshalSnapshot) and written (MarshalText) once per command that changes
+// the rules.
+func BenchmarkSnapshot600(b *testing.B) {
+	save := "*filter\n:FORWARD ACCEPT [0:0]\n:MINILINK - [0:0]\n"
+	for i := range 300 {
+		ip := fmt.Sprintf("172.17.%d.%d", (i+3)/256, (i+3)%256)
+		save += fmt.Sprintf("-A MINILINK -s %s/32 -d 172.17.0.2/32 -i minilink0 -o minilink0 -p tcp -m tcp --dport 6379 -j ACCEPT\n", ip)
+		save += fmt.Sprintf("-A MINILINK -s 172.17.0.2/32 -d %s/32 -i minilink0 -o minilink0 -p tcp -m tcp --sport 6379 -j ACCEPT\n", ip)
+	}
+	save = "# minilink's snapshot of the tables, good while the kernel's mark is {\"boot\":\"b\",\"netns\":1,\"generation\":2}\n" + save + "COMMIT\n"
+	rs, ok := bridge.UnmarshalSnapshot([]byte(save))
+	if !ok || len(rs.Lines("filter", bridge.ChainName)) != 600 {
+		b.Fatal("the sample is not a snapshot of 600 rules")
+	}
+	b.Run("read", func(b *testing.B) {
+		for b.Loop() {
+			bridge.UnmarshalSnapshot([]byte(save))
+		}
+	})
+	b.Run("write", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := rs.MarshalText(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

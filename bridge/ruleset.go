@@ -48,7 +48,14 @@ func (rs *Ruleset) MarshalText() ([]byte, error) {
 		tables = append(tables, t)
 	}
 	sort.Strings(tables)
+	size := len(snapshotHeader) + len(mark) + 1
+	for _, lines := range rs.rules {
+		for _, l := range lines {
+			size += len(l) + 1
+		}
+	}
 	var b strings.Builder
+	b.Grow(size + 64*len(rs.chains))
 	b.WriteString(snapshotHeader + string(mark) + "\n")
 	for _, t := range tables {
 		chains := byTable[t]
@@ -59,7 +66,8 @@ func (rs *Ruleset) MarshalText() ([]byte, error) {
 		}
 		for _, c := range chains {
 			for _, line := range rs.rules[t+" "+c] {
-				b.WriteString(line + "\n")
+				b.WriteString(line)
+				b.WriteByte('\n')
 			}
 		}
 		b.WriteString("COMMIT\n")
@@ -88,7 +96,8 @@ func UnmarshalSnapshot(data []byte) (rs *Ruleset, ok bool) {
 func ParseSave(out string) *Ruleset {
 	rs := &Ruleset{chains: map[string]bool{}, rules: map[string][]string{}}
 	table := ""
-	for _, line := range strings.Split(out, "\n") {
+	var lastTable, lastChain, lastKey string // a chain's rules come together: one key for them all
+	for line := range strings.Lines(out) {
 		line = strings.TrimSpace(line)
 		switch {
 		case strings.HasPrefix(line, "*"):
@@ -98,12 +107,22 @@ func ParseSave(out string) *Ruleset {
 				rs.chains[table+" "+f[0]] = true
 			}
 		case strings.HasPrefix(line, "-A ") && table != "":
-			f := strings.Fields(line)
-			if len(f) >= 2 {
-				key := table + " " + f[1]
-				rs.chains[key] = true
-				rs.rules[key] = append(rs.rules[key], strings.Join(f, " "))
+			// Lines are kept as substrings of out when they are already in the one-space form
+			// (iptables-save's own, and the snapshot's): at hundreds of rules, fresh strings
+			// were most of a reading's cost in a short-lived process.
+			if strings.Contains(line, "  ") || strings.ContainsAny(line, "\t\r\v\f") {
+				line = strings.Join(strings.Fields(line), " ")
 			}
+			chain, _, _ := strings.Cut(line[len("-A "):], " ")
+			if chain == "" {
+				continue
+			}
+			if table != lastTable || chain != lastChain {
+				lastTable, lastChain, lastKey = table, chain, table+" "+chain
+			}
+			key := lastKey
+			rs.chains[key] = true
+			rs.rules[key] = append(rs.rules[key], line)
 		}
 	}
 	return rs
@@ -122,8 +141,20 @@ func (rs *Ruleset) Rules(table, chain string) []Rule {
 	return out
 }
 
-// lines returns the rules of table/chain as iptables prints them ("-A CHAIN spec…").
-func (rs *Ruleset) lines(table, chain string) []string { return rs.rules[table+" "+chain] }
+// Lines returns the rules of table/chain as iptables prints them ("-A CHAIN spec…"), in order,
+// without parsing them into Rules: for a caller that looks at hundreds of them and keeps few.
+// The slice is the snapshot's own.
+func (rs *Ruleset) Lines(table, chain string) []string { return rs.rules[table+" "+chain] }
+
+// ParseRule is the Rule of a line of table as Lines returns it.
+func ParseRule(table, line string) Rule {
+	f := strings.Fields(line)
+	r := Rule{Table: table}
+	if len(f) >= 2 {
+		r.Chain, r.Spec = f[1], f[2:]
+	}
+	return r
+}
 
 // restoreInput is the iptables-restore --noflush input that deletes del (one copy per entry)
 // and then appends add, table by table (pure). It has one COMMIT per table, and iptables-nft
@@ -207,17 +238,17 @@ func baseRulesInPlace(s Settings, rules []Rule, rs *Ruleset) bool {
 	if !rs.HasChain("filter", ChainName) || !rs.HasChain("nat", ChainName) {
 		return false
 	}
-	forward := rs.lines("filter", "FORWARD")
+	forward := rs.Lines("filter", "FORWARD")
 	for i, r := range rules[:4] {
 		if i >= len(forward) || forward[i] != r.String() {
 			return false
 		}
 	}
-	if !slices.Contains(rs.lines("nat", "PREROUTING"), rules[4].String()) ||
-		!slices.Contains(rs.lines("nat", "OUTPUT"), rules[5].String()) {
+	if !slices.Contains(rs.Lines("nat", "PREROUTING"), rules[4].String()) ||
+		!slices.Contains(rs.Lines("nat", "OUTPUT"), rules[5].String()) {
 		return false
 	}
-	postrouting := rs.lines("nat", "POSTROUTING")
+	postrouting := rs.Lines("nat", "POSTROUTING")
 	last := -1
 	for _, r := range rules[6:] {
 		i := slices.Index(postrouting, r.String())

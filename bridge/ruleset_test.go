@@ -68,3 +68,17 @@ func TestRestoreInputCommitsPerTable(t *testing.T) {
 		t.Errorf("restoreInput = %q, %d; want %q, 2", input, commits, want)
 	}
 }
+
+func TestParseSaveNormalizesSpacing(t *testing.T) {
+	rs := ParseSave("*filter\n:X - [0:0]\n-A  X   -s 1.2.3.4/32\t-j ACCEPT \n-A X -s 5.6.7.8/32 -j DROP\nCOMMIT\n*nat\n-A X -j RETURN\nCOMMIT\n")
+	want := []string{"-A X -s 1.2.3.4/32 -j ACCEPT", "-A X -s 5.6.7.8/32 -j DROP"}
+	if got := rs.Lines("filter", "X"); !reflect.DeepEqual(got, want) {
+		t.Errorf("filter X = %q, want %q", got, want)
+	}
+	if got := rs.Lines("nat", "X"); !reflect.DeepEqual(got, []string{"-A X -j RETURN"}) {
+		t.Errorf("nat X = %q", got)
+	}
+	if r := ParseRule("filter", want[1]); r.Chain != "X" || strings.Join(r.Spec, " ") != "-s 5.6.7.8/32 -j DROP" {
+		t.Errorf("ParseRule = %+v", r)
+	}
+}

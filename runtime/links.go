@@ -209,11 +209,13 @@ func (r *Runtime) dropRulesOfLocked(all []*Container, held *Container) error {
 	}
 	var del []bridge.Rule
 	for _, table := range []string{"filter", "nat"} {
-		for _, rule := range rules.Rules(table, bridge.ChainName) {
-			if linker.IsLinkRule(settings.Bridge, rule.String()) || bridge.IsPortRule(settings.Bridge, rule) {
-				if ruleNames(rule, ip) {
-					del = append(del, rule)
-				}
+		for _, line := range rules.Lines(table, bridge.ChainName) {
+			if !strings.Contains(line, ip) {
+				continue // most of them, at hundreds of links: no need to parse
+			}
+			rule := bridge.ParseRule(table, line)
+			if (linker.IsLinkRule(settings.Bridge, line) || bridge.IsPortRule(settings.Bridge, rule)) && ruleNames(rule, ip) {
+				del = append(del, rule)
 			}
 		}
 	}
@@ -343,15 +345,19 @@ func (r *Runtime) syncRulesLocked(all []*Container, pending *Container) error {
 	var del, add []bridge.Rule
 	present := map[string]bool{}
 	for _, table := range []string{"filter", "nat"} {
-		for _, rule := range rules.Rules(table, bridge.ChainName) {
-			if !linker.IsLinkRule(settings.Bridge, rule.String()) && !bridge.IsPortRule(settings.Bridge, rule) {
+		for _, line := range rules.Lines(table, bridge.ChainName) {
+			key := table + " " + line
+			_, wanted := want[key]
+			if wanted && !present[key] {
+				present[key] = true // the common case: no need to parse it
 				continue
 			}
-			key := rule.Table + " " + rule.String()
-			if _, ok := want[key]; !ok || present[key] {
+			// Not wanted, or a second copy of a wanted one: it goes if it is a link or port
+			// rule of this bridge (a wanted one is, by definition).
+			rule := bridge.ParseRule(table, line)
+			if wanted || linker.IsLinkRule(settings.Bridge, line) || bridge.IsPortRule(settings.Bridge, rule) {
 				del = append(del, rule)
 			}
-			present[key] = true
 		}
 	}
 	for _, key := range order {
