@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/containerd/console"
@@ -44,6 +45,7 @@ type attachment struct {
 	restore  func()
 	output   sync.WaitGroup
 	stopOnce sync.Once
+	detached atomic.Bool // signals arriving now are caught and dropped
 }
 
 // signaler is a process that can be signalled: a libcontainer process.
@@ -78,6 +80,9 @@ func attach(pty console.Console, stdin io.Reader, out io.Writer, proc signaler, 
 	}
 	go func() {
 		for sig := range a.signals {
+			if a.detached.Load() {
+				continue
+			}
 			switch sig {
 			case unix.SIGCHLD, unix.SIGURG, unix.SIGPIPE:
 				// Ours, not the container's: child exits, Go's preemption, closed pipes.
@@ -114,11 +119,13 @@ func CatchSignals() func() chan os.Signal {
 	return sync.OnceValue(func() chan os.Signal { return <-caught })
 }
 
-// detach stops forwarding, waits briefly for the remaining output and restores the terminal.
+// detach stops forwarding, waits briefly for the remaining output and restores the terminal. The
+// signals stay caught, and are dropped: giving them back (signal.Stop) is a handshake per signal,
+// some 2 ms, and the process ends once it has released the container, which a Ctrl-C then does
+// not cut short.
 func (a *attachment) detach() {
 	a.stopOnce.Do(func() {
-		signal.Stop(a.signals)
-		close(a.signals)
+		a.detached.Store(true)
 		done := make(chan struct{})
 		go func() { a.output.Wait(); close(done) }()
 		select {

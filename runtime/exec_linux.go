@@ -15,6 +15,10 @@ import (
 // execIn starts o.Cmd inside c's namespaces and cgroup and waits for it. Its environment is
 // computed afresh, as Docker does for every exec.
 func (r *Runtime) execIn(c *Container, o ExecOptions, a Attach) (int, error) {
+	var signals func() chan os.Signal
+	if !o.Detach {
+		signals = CatchSignals() // while the process is set up
+	}
 	lc, err := libcontainer.Load(r.libcontainerRoot(), c.ID)
 	if err != nil {
 		return 0, fmt.Errorf("load container %s: %w", c.ID, err)
@@ -101,7 +105,7 @@ func (r *Runtime) execIn(c *Container, o ExecOptions, a Attach) (int, error) {
 		}
 		defer pty.Close()
 	}
-	att := attach(pty, in, a.Stdout, p, nil)
+	att := attach(pty, in, a.Stdout, p, signals())
 	code := r.wait(&session{proc: p})
 	att.detach()
 	return code, nil

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -400,5 +403,58 @@ $M network show | head -n1
 	out, err := exec.Command("unshare", "--net", "--mount", "--fork", "bash", "-c", script).CombinedOutput()
 	if err != nil || string(out) != "none\nhost\nbridge minilink0  172.17.0.0/16  gateway 172.17.0.1  icc=true  (MISSING in the kernel)\n" {
 		t.Fatalf("fresh host: %v\n%s", err, out)
+	}
+}
+
+// TestSignalsReachTheForegroundProgram: a signal sent to a foreground `run` or `exec` (a kill, the
+// terminal's Ctrl-C) goes to the container's program, as with Docker's CLI, and minilink exits
+// with the program's status once it has released the container.
+func TestSignalsReachTheForegroundProgram(t *testing.T) {
+	needKernel(t)
+	runDetached(t, "--name", "sigweb", "busybox", "sleep", "1000")
+	trap := func(code int) []string {
+		return []string{"sh", "-c", fmt.Sprintf(`trap "exit %d" TERM INT; echo ready; sleep 1000 & wait`, code)}
+	}
+	for _, tt := range []struct {
+		name string
+		args []string
+		sig  syscall.Signal
+		code int
+	}{
+		{"run, SIGTERM", append([]string{"run", "--rm", "busybox"}, trap(42)...), syscall.SIGTERM, 42},
+		{"run, SIGINT", append([]string{"run", "--rm", "busybox"}, trap(43)...), syscall.SIGINT, 43},
+		{"exec, SIGTERM", append([]string{"exec", "sigweb"}, trap(44)...), syscall.SIGTERM, 44},
+	} {
+		cmd := exec.Command(binary, append([]string{"--root", testRoot}, tt.args...)...)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line := make([]byte, len("ready\n"))
+		if _, err := io.ReadFull(out, line); err != nil || string(line) != "ready\n" {
+			_ = cmd.Process.Kill()
+			t.Fatalf("%s: the program did not start: %q, %v", tt.name, line, err)
+		}
+		if err := cmd.Process.Signal(tt.sig); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != tt.code {
+				t.Errorf("%s: minilink ended with %v, want exit status %d (the program's trap)", tt.name, err, tt.code)
+			}
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Fatalf("%s: the signal did not end the program within 10 s", tt.name)
+		}
+	}
+	if r := ml(t, "ps", "-aq"); strings.Count(r.stdout, "\n") != 1 {
+		t.Errorf("containers left by the foreground runs (only sigweb should be there):\n%s", mustML(t, "ps", "-a"))
 	}
 }
