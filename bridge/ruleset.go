@@ -135,8 +135,7 @@ func (rs *Ruleset) HasChain(table, chain string) bool { return rs.chains[table+"
 func (rs *Ruleset) Rules(table, chain string) []Rule {
 	var out []Rule
 	for _, line := range rs.rules[table+" "+chain] {
-		f := strings.Fields(line)
-		out = append(out, Rule{Table: table, Chain: chain, Spec: f[2:]})
+		out = append(out, ParseRule(table, line))
 	}
 	return out
 }

@@ -62,17 +62,6 @@ func (rs *Ruleset) Apply(del, add []Rule) error {
 	return rs.restore(del, add)
 }
 
-// DeleteRules deletes del in one `iptables-restore --noflush`, without a snapshot: for a caller
-// that knows which rules are there. With a large ruleset every iptables run reads all of it, so
-// reading it first (iptables-save) doubled the cost. If any rule is missing the batch fails and
-// nothing changed; the caller then reads the tables.
-func DeleteRules(del []Rule) error {
-	if len(del) == 0 {
-		return nil
-	}
-	return (&Ruleset{chains: map[string]bool{}, rules: map[string][]string{}}).restore(del, nil)
-}
-
 func (rs *Ruleset) restore(del, add []Rule) error {
 	for _, r := range del {
 		explain.Command(append([]string{"iptables", "-t", r.Table, "-D", r.Chain}, r.Spec...)...)

@@ -176,29 +176,16 @@ func (r *Runtime) affectsRules(c *Container) bool {
 	return err != nil || !s.ICC
 }
 
-// dropRulesOfLocked deletes the link and port rules that name the address a stopping bridge
-// container had (held is its record as it ran): its link pairs, as parent and as child, and its
-// published ports. Addresses are unique among the records, so no other container's rule names it.
-//
-// Unless this locked operation has read the tables already, the rules the records say are there
-// (plannedRulesOf) are deleted in one iptables-restore: with hundreds of links every iptables run
-// reads the whole ruleset, and reading it first (iptables-save) doubled the cost of a removal.
-// Should one of them be missing (a rule changed behind minilink's back), the batch fails having
-// changed nothing, and the tables are read to delete whatever names the address. Rules that no
-// record accounts for (left by a crash between a start's rules and its record) stay until the next
-// start, whose sync under icc=false makes the chains exact again before its program runs.
+// dropRulesOfLocked deletes the link and port rules that name ip, the address a stopping bridge
+// container had: its link pairs, as parent and as child, and its published ports. Addresses are
+// unique among the records, so no other container's rule names it. It reads no record, and the
+// tables through the stored snapshot while it holds (rulesetLocked), so with hundreds of
+// containers a stop or removal needs one iptables run, the deletion. Rules that no record accounts
+// for (left by a crash between a start's rules and its record) stay until the next start, whose
+// sync under icc=false makes the chains exact again before its program runs.
 //
 // Preconditions: the lock is held.
-func (r *Runtime) dropRulesOfLocked(all []*Container, held *Container) error {
-	ip := held.Network.IPAddress
-	if r.ruleset == nil {
-		r.ruleset = r.storedRulesetLocked()
-	}
-	if r.ruleset == nil {
-		if planned, ok := r.plannedRulesOf(all, held); ok && bridge.DeleteRules(planned) == nil {
-			return nil
-		}
-	}
+func (r *Runtime) dropRulesOfLocked(ip string) error {
 	settings, err := bridge.LoadSettings(r.Root)
 	if err != nil {
 		return err
@@ -222,66 +209,6 @@ func (r *Runtime) dropRulesOfLocked(all []*Container, held *Container) error {
 	return rules.Apply(del, nil)
 }
 
-// plannedRulesOf is what the records all say the chains hold that names the address of c, a
-// bridge container, while c runs: its link pairs, as parent and as child, and its published
-// ports. Without a listing (all nil, as in rm and a monitor's finish) it reads c's link children
-// by name instead, which is enough when c exposes no port: then no parent has a pair with it. ok
-// is false when the records at hand cannot say.
-func (r *Runtime) plannedRulesOf(all []*Container, c *Container) (planned []bridge.Rule, ok bool) {
-	if all == nil {
-		if len(c.Config.ExposedPorts) > 0 {
-			return nil, false // its parents are known only from every record
-		}
-		if all, ok = r.linkChildrenLocked(c); !ok {
-			return nil, false
-		}
-	}
-	settings, err := bridge.LoadSettings(r.Root)
-	if err != nil {
-		return nil, false
-	}
-	// A start that crashed half-way programmed its rules as if c ran.
-	running := *c
-	running.State.Status = StatusRunning
-	want, order, err := wantedRules(settings, withRecord(all, &running))
-	if err != nil {
-		return nil, false
-	}
-	for _, key := range order {
-		if ruleNames(want[key], c.Network.IPAddress) {
-			planned = append(planned, want[key])
-		}
-	}
-	return planned, true
-}
-
-// linkChildrenLocked is c with the children its links name and the owners of their network
-// namespaces, read through the name index; ok is false when one of them cannot be read that way.
-//
-// Preconditions: the lock is held.
-func (r *Runtime) linkChildrenLocked(c *Container) (out []*Container, ok bool) {
-	out = []*Container{c}
-	for _, l := range c.HostConfig.Links {
-		id := r.lookupName(l.Child)
-		if id == "" {
-			return nil, false
-		}
-		child, err := r.load(id)
-		if err != nil || child.Name != l.Child {
-			return nil, false
-		}
-		out = append(out, child)
-		for seen := map[string]bool{}; strings.HasPrefix(child.HostConfig.NetworkMode, "container:") && !seen[child.ID]; {
-			seen[child.ID] = true
-			if child, err = r.load(strings.TrimPrefix(child.HostConfig.NetworkMode, "container:")); err != nil {
-				return nil, false
-			}
-			out = append(out, child)
-		}
-	}
-	return out, true
-}
-
 // dropRulesLocked takes out the rules of a container that stops; held is its record as it ran,
 // before the release forgot its address and ports. A bridge container's go by address
 // (dropRulesOfLocked), a --net container:X link child's by a full sync.
@@ -289,7 +216,7 @@ func (r *Runtime) linkChildrenLocked(c *Container) (out []*Container, ok bool) {
 // Preconditions: the lock is held; the container's process is gone.
 func (r *Runtime) dropRulesLocked(all []*Container, held *Container) error {
 	if held.Network.IPAddress != "" && held.HostConfig.NetworkMode == "bridge" {
-		return r.dropRulesOfLocked(all, held)
+		return r.dropRulesOfLocked(held.Network.IPAddress)
 	}
 	stopped := *held
 	stopped.State.Status = StatusExited

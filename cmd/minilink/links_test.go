@@ -639,9 +639,9 @@ func TestLinkNoLeaks(t *testing.T) {
 	}
 }
 
-// TestLinkRulesGoneBehindMinilinksBack: a stop or removal deletes the rules the records say a
-// container has without reading the tables first; when one of them was deleted by hand, that
-// batch fails and the tables are read, so the rest still goes.
+// TestLinkRulesGoneBehindMinilinksBack: a stop or removal deletes the container's rules through
+// the stored snapshot of the tables; when one of them was deleted by hand the snapshot no longer
+// holds, the tables are read, and the rest still goes.
 func TestLinkRulesGoneBehindMinilinksBack(t *testing.T) {
 	needKernel(t)
 	iccFalse(t)
