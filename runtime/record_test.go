@@ -2,10 +2,12 @@ package runtime
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -138,5 +140,52 @@ func TestReadSmallFile(t *testing.T) {
 	}
 	if _, err := readSmallFile(dir); err == nil || !strings.Contains(err.Error(), dir) {
 		t.Errorf("reading a directory: %v, want an error naming it", err)
+	}
+}
+
+// TestDecodeRecordAgreesWithEncodingJSON: the fast decoder reads a record exactly as encoding/json
+// does, every field set, empty and absent lists told apart (inspect prints [] and null).
+func TestDecodeRecordAgreesWithEncodingJSON(t *testing.T) {
+	limit := int64(64)
+	full := &Container{
+		ID: strings.Repeat("ab", 32), Name: "web", Created: time.Date(2026, 11, 30, 3, 4, 5, 678901234, time.UTC),
+		Image: "busybox", ImageID: "sha256:" + strings.Repeat("c", 64), Path: "sh", Args: []string{},
+		Config: Config{
+			Hostname: "abababababab", User: "1000:1000", Env: []string{"A=1", "B=é\tx"}, Cmd: []string{"-c", "echo 'hi'"},
+			WorkingDir: "/srv", ExposedPorts: map[string]struct{}{"80/tcp": {}, "53/udp": {}}, Tty: true, OpenStdin: true, Image: "busybox",
+		},
+		HostConfig: HostConfig{
+			NetworkMode: "bridge", AutoRemove: true, Links: []Link{{Child: "db", Alias: "redis"}},
+			Memory: 1 << 30, NanoCPUs: 1500000000, PidsLimit: &limit,
+		},
+		State: State{
+			Status: StatusRunning, Pid: 4242, StartedAt: time.Date(2026, 11, 30, 3, 4, 6, 0, time.UTC),
+			OwnerPid: 4241, OwnerStart: 123456789, Starting: true, OOMKilled: true,
+		},
+		Network: Network{IPAddress: "172.17.0.2", IPPrefixLen: 16, Gateway: "172.17.0.1", MacAddress: "02:42:ac:11:00:02", HostVeth: "veth1234567", NetnsPath: "/run/netns/minilink-web"},
+	}
+	r := &Runtime{Root: t.TempDir()}
+	for _, c := range []*Container{full, {ID: full.ID, Name: "bare"}} {
+		if err := os.MkdirAll(r.containerDir(c.ID), 0o711); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.save(c); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(r.recordPath(c.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := &Container{}
+		if err := json.Unmarshal(data, want); err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodeRecord(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("decodeRecord of\n%s\n= %+v\nencoding/json gives %+v", data, got, want)
+		}
 	}
 }
