@@ -36,7 +36,7 @@ type CreateOptions struct {
 	NanoCPUs  *int64
 	PidsLimit *int64
 	// Warn receives warnings that do not stop the create (a duplicate --link alias).
-	Warn func(string)
+	Warn func(string) `json:"-"`
 
 	warnings []string
 }
@@ -71,6 +71,15 @@ func (r *Runtime) Create(o CreateOptions) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
+	return r.createLocked(all, o)
+}
+
+// createLocked is Create on all, the current containers (currentLocked). `run` creates and starts
+// under one hold of the lock and on one listing of the containers: with hundreds of containers the
+// listing is most of the cost of either step.
+//
+// Preconditions: the lock is held.
+func (r *Runtime) createLocked(all []*Container, o CreateOptions) (*Container, error) {
 	c := &Container{
 		ID:         NewID(),
 		Created:    time.Now().UTC(),

@@ -1,12 +1,15 @@
 package runtime
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -31,9 +34,43 @@ type Attach struct {
 }
 
 // StartAttached starts a created or stopped container in this process and waits for it, with its
-// streams on the caller's terminal: foreground `run` and `start -a`. It returns the container's
-// exit code.
+// streams on the caller's terminal: `start -a`. It returns the container's exit code.
 func (r *Runtime) StartAttached(arg string, a Attach) (int, error) {
+	return r.runAttached(a, func() (*Container, []*Container, error) { return r.startableLocked(arg) })
+}
+
+// RunAttached creates a container and starts it in this process, as StartAttached does: foreground
+// `run`. The create and the start happen under one hold of the lock, on one listing of the
+// containers. It returns the container, also when the create succeeded and the start failed.
+func (r *Runtime) RunAttached(o CreateOptions, a Attach) (*Container, int, error) {
+	var c *Container
+	code, err := r.runAttached(a, func() (*Container, []*Container, error) {
+		var all []*Container
+		var err error
+		c, all, err = r.createCurrentLocked(o)
+		return c, all, err
+	})
+	return c, code, err
+}
+
+// createCurrentLocked creates a container on the current listing, and returns it with the listing,
+// the new container included, for its start.
+//
+// Preconditions: the lock is held.
+func (r *Runtime) createCurrentLocked(o CreateOptions) (*Container, []*Container, error) {
+	all, err := r.currentLocked()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := r.createLocked(all, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, append([]*Container{c}, all...), nil // newest first, as a listing is
+}
+
+// runAttached starts the container pick returns (under the lock) and waits for it, attached.
+func (r *Runtime) runAttached(a Attach, pick func() (*Container, []*Container, error)) (int, error) {
 	if a.Signals == nil {
 		a.Signals = CatchSignals()
 	}
@@ -44,7 +81,7 @@ func (r *Runtime) StartAttached(arg string, a Attach) (int, error) {
 		return 0, err
 	}
 	checkpoint.Reached("locked")
-	c, all, err := r.startableLocked(arg)
+	c, all, err := pick()
 	if err != nil {
 		unlock()
 		signal.Stop(signals)
@@ -130,8 +167,15 @@ func (r *Runtime) finishID(id string, code int) error {
 	return r.finishLocked(nil, c, code, "")
 }
 
-// monitorReady is the message a monitor sends once its container runs.
-const monitorReady = "ok"
+// What a monitor tells the command that started it, on its fd 3: monitorReady once the container
+// runs, or encodeMonitorError's line. A monitor that creates the container first (run -d) sends a
+// line monitorCreated+ID as soon as the record is written, after a line monitorWarning+TEXT for
+// each warning of the create.
+const (
+	monitorReady   = "ok"
+	monitorCreated = "created "
+	monitorWarning = "warning "
+)
 
 // StartDetached starts a container under a monitor process that outlives this command, and
 // returns once the container runs (or failed to start).
@@ -143,19 +187,56 @@ func (r *Runtime) StartDetached(arg string) (*Container, error) {
 	if c.State.Running() {
 		return c, nil // Docker's start of a running container is a no-op
 	}
-	readyR, readyW, err := os.Pipe()
+	monLog, err := os.OpenFile(r.monitorLog(c.ID), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
 	if err != nil {
-		return nil, fmt.Errorf("monitor pipe: %w", err)
-	}
-	defer readyR.Close()
-	monLog, err := os.OpenFile(r.containerDir(c.ID)+"/monitor.log", os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
-	if err != nil {
-		readyW.Close()
 		return nil, fmt.Errorf("monitor log: %w", err)
 	}
 	defer monLog.Close()
-	cmd := exec.Command(r.Self, "--root", r.Root, "monitor", c.ID)
-	cmd.Stdout, cmd.Stderr = monLog, monLog
+	if _, err := r.startMonitor(c.ID, monLog, nil, nil); err != nil {
+		return nil, err
+	}
+	return r.Get(c.ID)
+}
+
+// RunDetached creates a container and starts it under a monitor, as `run -d` does, and returns its
+// ID once it runs. The monitor does both under one hold of the lock and on one listing of the
+// containers, which with hundreds of containers is most of either step's cost. Warnings of the
+// create go to o.Warn. When the create succeeded and the start failed, the ID comes with the error.
+func (r *Runtime) RunDetached(o CreateOptions) (string, error) {
+	options, err := json.Marshal(o)
+	if err != nil {
+		return "", fmt.Errorf("encode the options of the container: %w", err)
+	}
+	// Until the monitor has made the container's directory and its log, its own errors go to
+	// this command's stderr.
+	return r.startMonitor("", os.Stderr, bytes.NewReader(options), o.Warn)
+}
+
+func (r *Runtime) monitorLog(id string) string {
+	return filepath.Join(r.containerDir(id), "monitor.log")
+}
+
+// monitorArgs is the command line of the monitor of container id, also after a `run -d` monitor
+// created it: the waiter execs it again when the container exits.
+func (r *Runtime) monitorArgs(id string) []string {
+	return []string{r.Self, "--root", r.Root, "monitor", id}
+}
+
+// startMonitor starts the monitor of container id, or with id "" a monitor that creates the
+// container from options, and waits until it reports: it returns the container's ID (once known)
+// and the monitor's error, if any. The monitor writes to out until it has the container's log.
+func (r *Runtime) startMonitor(id string, out *os.File, options io.Reader, warn func(string)) (string, error) {
+	args := r.monitorArgs(id)
+	if id == "" {
+		args = []string{r.Self, "--root", r.Root, "monitor", "--create"}
+	}
+	readyR, readyW, err := os.Pipe()
+	if err != nil {
+		return "", fmt.Errorf("monitor pipe: %w", err)
+	}
+	defer readyR.Close()
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = options, out, out
 	cmd.ExtraFiles = []*os.File{readyW}
 	if explain.Enabled() {
 		// The monitor makes the kernel changes: it explains them on our stderr until it is ready.
@@ -166,14 +247,32 @@ func (r *Runtime) StartDetached(arg string) (*Container, error) {
 	err = cmd.Start()
 	readyW.Close()
 	if err != nil {
-		return nil, fmt.Errorf("start monitor: %w", err)
+		return "", fmt.Errorf("start monitor: %w", err)
 	}
 	go func() { _ = cmd.Wait() }() // reaped if it ends while we still run
-	msg, _ := io.ReadAll(readyR)
-	if string(msg) != monitorReady {
-		return nil, decodeMonitorError(string(msg), r.containerDir(c.ID)+"/monitor.log")
+	data, _ := io.ReadAll(readyR)
+	msg := string(data)
+	for {
+		line, rest, ok := strings.Cut(msg, "\n")
+		switch {
+		case ok && strings.HasPrefix(line, monitorWarning):
+			if warn != nil {
+				warn(strings.TrimPrefix(line, monitorWarning))
+			}
+		case ok && strings.HasPrefix(line, monitorCreated) && isFullID(strings.TrimPrefix(line, monitorCreated)):
+			id = strings.TrimPrefix(line, monitorCreated)
+		default:
+			if msg == monitorReady {
+				return id, nil
+			}
+			logPath := ""
+			if id != "" {
+				logPath = r.monitorLog(id)
+			}
+			return id, decodeMonitorError(msg, logPath)
+		}
+		msg = rest
 	}
-	return r.Get(c.ID)
 }
 
 // Monitor is the body of `minilink monitor ID`: start the container, report to the starting
@@ -190,6 +289,66 @@ func (r *Runtime) Monitor(id string, ready, explainTo *os.File) error {
 		}
 		return r.finishID(id, code)
 	}
+	return r.monitor(ready, explainTo, func() (*Container, []*Container, error) { return r.startableLocked(id) })
+}
+
+// MonitorNew is the body of `minilink monitor --create` (run -d): create the container from the
+// options on stdin (CreateOptions as JSON), tell the starting command its ID, and go on as Monitor
+// does.
+func (r *Runtime) MonitorNew(options io.Reader, ready, explainTo *os.File) error {
+	var o CreateOptions
+	if err := json.NewDecoder(options).Decode(&o); err != nil {
+		err = fmt.Errorf("read the options of the container: %w", err)
+		fmt.Fprint(ready, encodeMonitorError(err))
+		return err
+	}
+	// The options were all there is on stdin; the waiter this process becomes keeps its descriptors.
+	if null, err := os.Open(os.DevNull); err == nil {
+		_ = unix.Dup3(int(null.Fd()), 0, 0)
+		null.Close()
+	}
+	o.Warn = func(w string) { fmt.Fprint(ready, monitorWarning+strings.ReplaceAll(w, "\n", " ")+"\n") }
+	created := false
+	err := r.monitor(ready, explainTo, func() (*Container, []*Container, error) {
+		c, all, err := r.createCurrentLocked(o)
+		if err != nil {
+			return nil, nil, err
+		}
+		created = true
+		fmt.Fprint(ready, monitorCreated+c.ID+"\n")
+		// From here on the monitor writes to the container's monitor log, as the monitor of a
+		// `start` does; until now that was the starting command's stderr.
+		if err := logTo(r.monitorLog(c.ID)); err != nil {
+			fmt.Fprintf(os.Stderr, "minilink monitor: %v\n", err)
+		}
+		return c, all, nil
+	})
+	if err != nil && !created {
+		// The starting command prints it: this process's stderr is that command's, and there is no
+		// container whose log would keep it.
+		return &ExitError{Code: 125}
+	}
+	return err
+}
+
+// logTo points this process's stdout and stderr at the end of the file path.
+func logTo(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+	if err != nil {
+		return fmt.Errorf("monitor log: %w", err)
+	}
+	defer f.Close()
+	for _, fd := range []int{1, 2} {
+		if err := unix.Dup3(int(f.Fd()), fd, 0); err != nil {
+			return fmt.Errorf("monitor log %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// monitor starts the container pick returns (under the lock), reports to the starting command,
+// and hands over to the waiter.
+func (r *Runtime) monitor(ready, explainTo *os.File, pick func() (*Container, []*Container, error)) error {
 	// The ready pipe must not leak into the container, or the starting command would wait for
 	// the container's exit instead of its start.
 	unix.CloseOnExec(int(ready.Fd()))
@@ -206,7 +365,7 @@ func (r *Runtime) Monitor(id string, ready, explainTo *os.File) error {
 		fmt.Fprint(ready, encodeMonitorError(err))
 		return err
 	}
-	c, all, err := r.startableLocked(id)
+	c, all, err := pick()
 	var s *session
 	if err == nil {
 		s, err = r.launchLocked(c, all, stdio{})
@@ -229,7 +388,7 @@ func (r *Runtime) Monitor(id string, ready, explainTo *os.File) error {
 	} else {
 		streams.Stdout, streams.Stderr = int(s.stdout.Fd()), int(s.stderr.Fd())
 	}
-	err = waiter.Exec(c.State.Pid, streams)
+	err = waiter.Exec(c.State.Pid, streams, r.monitorArgs(c.ID))
 	// Still here: the exec failed (it does not, short of a broken /proc). Nothing would read the
 	// container's output, which would block it once the pipe is full: stop it and say why.
 	fmt.Fprintf(os.Stderr, "minilink monitor: %v; killing the container\n", err)
@@ -256,6 +415,7 @@ func encodeMonitorError(err error) string {
 
 var sentinels = map[string]error{
 	"nosuch":     ErrNoSuchContainer,
+	"nameinuse":  ErrNameInUse,
 	"running":    ErrRunning,
 	"notrunning": ErrNotRunning,
 	"invalid":    ErrInvalidArgument,
@@ -265,6 +425,9 @@ var sentinels = map[string]error{
 func decodeMonitorError(msg, logPath string) error {
 	parts := strings.SplitN(msg, " ", 3)
 	if len(parts) != 3 {
+		if logPath == "" { // it had not created the container: its errors went to our stderr
+			return errors.New("the container's monitor exited before the container was created")
+		}
 		return fmt.Errorf("the container's monitor exited before the container started (see %s)", logPath)
 	}
 	code, _ := strconv.Atoi(parts[0])

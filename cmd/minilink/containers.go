@@ -163,27 +163,24 @@ with -d it prints the ID and a small monitor process waits for the container.`,
 			if err := ensureImage(rt, o.Image, f); err != nil {
 				return err
 			}
-			var signals func() chan os.Signal
-			if !detach {
-				signals = runtime.CatchSignals() // while the container is created
-			}
-			c, err := rt.Create(o)
-			if err != nil {
-				return err
-			}
 			if detach {
-				if _, err := rt.StartDetached(c.ID); err != nil {
-					removeIfAuto(rt, c)
+				id, err := rt.RunDetached(o)
+				if err != nil {
+					if id != "" && o.AutoRemove {
+						_ = rt.Remove(id, true)
+					}
 					return err
 				}
-				fmt.Println(c.ID)
+				fmt.Println(id)
 				return nil
 			}
 			a := terminal(o.Interactive)
-			a.Signals = signals
-			code, err := rt.StartAttached(c.ID, a)
+			a.Signals = runtime.CatchSignals() // while the container is created
+			c, code, err := rt.RunAttached(o, a)
 			if err != nil {
-				removeIfAuto(rt, c)
+				if c != nil {
+					removeIfAuto(rt, c)
+				}
 				return err
 			}
 			return &runtime.ExitError{Code: code}
@@ -436,19 +433,30 @@ func newRenameCommand(g *globals) *cobra.Command {
 }
 
 func newMonitorCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:    "monitor CONTAINER_ID",
+	var create bool
+	cmd := &cobra.Command{
+		Use:    "monitor CONTAINER_ID | --create",
 		Short:  "Wait for a detached container (started by run -d and start; not for direct use)",
 		Hidden: true,
-		Args:   cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if create {
+				return cobra.NoArgs(cmd, args)
+			}
+			return cobra.ExactArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rt, err := g.runtime()
 			if err != nil {
 				return err
 			}
+			if create {
+				return rt.MonitorNew(os.Stdin, os.NewFile(3, "ready"), os.NewFile(4, "explain"))
+			}
 			return rt.Monitor(args[0], os.NewFile(3, "ready"), os.NewFile(4, "explain"))
 		},
 	}
+	cmd.Flags().BoolVar(&create, "create", false, "create the container from the options on stdin (JSON) first (run -d)")
+	return cmd
 }
 
 func isTerminal(f *os.File) bool {

@@ -34,6 +34,27 @@ func TestRunForegroundOutputAndExitCodes(t *testing.T) {
 	}
 }
 
+// TestRunDetachedCreateErrors: the monitor of run -d creates the container; a create it refuses is
+// one line on stderr and exit 125, as from create, and changes nothing: no record, no kernel
+// object, no monitor left waiting.
+func TestRunDetachedCreateErrors(t *testing.T) {
+	needKernel(t)
+	runDetached(t, "--name", "taken", "busybox", "sleep", "1000")
+	before := hostState(t)
+	wantError(t, ml(t, "run", "-d", "--name", "taken", "busybox", "sleep", "1000"), `Conflict. The container name "/taken" is already in use by container`)
+	wantError(t, ml(t, "run", "-d", "--link", "nosuch:db", "busybox", "sleep", "1000"), "No such container: nosuch")
+	wantError(t, ml(t, "run", "-d", "--name", "bad/name", "busybox", "true"), "Invalid container name (bad/name)")
+	if after := hostState(t); after != before {
+		t.Fatalf("refused run -d changed the state:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	procs, _ := os.ReadDir("/proc")
+	for _, p := range procs {
+		if cmdline, err := os.ReadFile("/proc/" + p.Name() + "/cmdline"); err == nil && strings.Contains(string(cmdline), "monitor\x00--create") {
+			t.Fatalf("a refused run -d left its monitor: pid %s, %q", p.Name(), cmdline)
+		}
+	}
+}
+
 func TestRunStdin(t *testing.T) {
 	needKernel(t)
 	if r := mlIn(t, "from stdin\n", "run", "--rm", "-i", "busybox", "cat"); r.stdout != "from stdin\n" {

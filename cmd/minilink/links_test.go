@@ -597,7 +597,14 @@ func TestLinkDuplicateAlias(t *testing.T) {
 		!strings.Contains(r.stderr, `WARNING: ignoring --link upstream-b:upstream: alias "upstream" is already used by --link upstream-a:upstream`) {
 		t.Fatalf("duplicate alias: %s", r)
 	}
-	runDetached(t, "--name", "dup", "--link", "upstream-a:upstream", "--link", "upstream-b:upstream", "busybox", "sleep", "1000")
+	// run -d: the monitor creates the container and passes the warning back; stdout is the ID alone.
+	r = ml(t, "run", "-d", "--name", "dup", "--link", "upstream-a:upstream", "--link", "upstream-b:upstream", "busybox", "sleep", "1000")
+	t.Cleanup(func() { ml(t, "rm", "-f", "dup") })
+	id := strings.TrimSpace(r.stdout)
+	if r.code != 0 || len(id) != 64 || r.stdout != id+"\n" ||
+		r.stderr != `WARNING: ignoring --link upstream-b:upstream: alias "upstream" is already used by --link upstream-a:upstream`+"\n" {
+		t.Fatalf("run -d with a duplicate alias: want the ID on stdout and the one warning on stderr; got %s", r)
+	}
 	if got := inspect(t, "{{json .HostConfig.Links}}", "dup"); got != `["/upstream-a:/dup/upstream"]` {
 		t.Fatalf("links: %s", got)
 	}

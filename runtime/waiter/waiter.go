@@ -48,8 +48,9 @@ type Streams struct {
 }
 
 // Exec replaces this process by the waiter for the container process pid, which must be its
-// child. It returns only when the exec fails.
-func Exec(pid int, s Streams) error {
+// child. When the container exits, the waiter execs this binary again with the command line args
+// (args[0] first). It returns only when the exec fails.
+func Exec(pid int, s Streams, args []string) error {
 	for _, fd := range []int{s.Stdout, s.Stderr, s.Log} {
 		if fd < 0 {
 			continue
@@ -59,7 +60,7 @@ func Exec(pid int, s Streams) error {
 		}
 	}
 	env := append(os.Environ(), fmt.Sprintf("%s=%d %d %d %d", waiterEnv, pid, s.Stdout, s.Stderr, s.Log))
-	if err := syscall.Exec("/proc/self/exe", os.Args, env); err != nil {
+	if err := syscall.Exec("/proc/self/exe", args, env); err != nil {
 		return fmt.Errorf("exec the waiter: %w", err)
 	}
 	return nil
