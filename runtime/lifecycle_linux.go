@@ -45,10 +45,9 @@ func (r *Runtime) StartAttached(arg string, a Attach) (int, error) {
 func (r *Runtime) RunAttached(o CreateOptions, a Attach) (*Container, int, error) {
 	var c *Container
 	code, err := r.runAttached(a, func() (*Container, []*Container, error) {
-		var all []*Container
-		var err error
-		c, all, err = r.createCurrentLocked(o)
-		return c, all, err
+		created, all, err := r.createCurrentLocked(o)
+		c = created
+		return created, all, err
 	})
 	return c, code, err
 }

@@ -166,9 +166,7 @@ with -d it prints the ID and a small monitor process waits for the container.`,
 			if detach {
 				id, err := rt.RunDetached(o)
 				if err != nil {
-					if id != "" && o.AutoRemove {
-						_ = rt.Remove(id, true)
-					}
+					removeIfAuto(rt, o, id)
 					return err
 				}
 				fmt.Println(id)
@@ -179,7 +177,7 @@ with -d it prints the ID and a small monitor process waits for the container.`,
 			c, code, err := rt.RunAttached(o, a)
 			if err != nil {
 				if c != nil {
-					removeIfAuto(rt, c)
+					removeIfAuto(rt, o, c.ID)
 				}
 				return err
 			}
@@ -191,9 +189,11 @@ with -d it prints the ID and a small monitor process waits for the container.`,
 	return cmd
 }
 
-func removeIfAuto(rt *runtime.Runtime, c *runtime.Container) {
-	if c.HostConfig.AutoRemove {
-		_ = rt.Remove(c.ID, true)
+// removeIfAuto removes the container id that run created and could not start, when --rm asks for
+// it; id "" is no container.
+func removeIfAuto(rt *runtime.Runtime, o runtime.CreateOptions, id string) {
+	if o.AutoRemove && id != "" {
+		_ = rt.Remove(id, true)
 	}
 }
 

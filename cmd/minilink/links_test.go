@@ -373,6 +373,16 @@ func TestLinkStartTimeChecks(t *testing.T) {
 	if s := inspect(t, "{{.State.Status}}", "test2"); s != "created" {
 		t.Fatalf("test2 is %s, want created", s)
 	}
+	// With --rm the container that could not start goes, in the foreground and with -d.
+	for _, args := range [][]string{
+		{"run", "--rm", "--name", "test3", "--link", "test:test", "alpine", "true"},
+		{"run", "-d", "--rm", "--name", "test3", "--link", "test:test", "busybox", "true"},
+	} {
+		wantError(t, ml(t, args...), "Cannot link to a non running container: /test AS /test3/test")
+		if r := ml(t, "inspect", "test3"); r.code == 0 {
+			t.Fatalf("%s: the container that did not start is still there", strings.Join(args, " "))
+		}
+	}
 
 	parent := strings.TrimSpace(mustML(t, "create", "--name", "parent", "busybox", "sleep", "1000"))
 	cf := strings.TrimSpace(mustML(t, "create", "--name", "child_first", "--link", "parent:parent", "busybox", "sleep", "1000"))
