@@ -55,6 +55,27 @@ func TestRunDetachedCreateErrors(t *testing.T) {
 	}
 }
 
+// TestRunEnvFromTheCaller: `-e NAME` without a value takes NAME from the environment of the
+// command that runs (Docker's client side), also with -d, where the monitor creates the container;
+// a NAME the caller has not set is left out.
+func TestRunEnvFromTheCaller(t *testing.T) {
+	needKernel(t)
+	env := []string{"MINILINK_TEST_FROM_CALLER=from the caller"}
+	r := mlEnv(t, env, "run", "-d", "--name", "envd", "-e", "MINILINK_TEST_FROM_CALLER", "-e", "MINILINK_TEST_UNSET", "busybox", "sleep", "1000")
+	t.Cleanup(func() { ml(t, "rm", "-f", "envd") })
+	if r.code != 0 {
+		t.Fatalf("run -d -e NAME: %s", r)
+	}
+	want := "MINILINK_TEST_FROM_CALLER=from the caller\n"
+	if got := mustML(t, "exec", "envd", "sh", "-c", "env | grep ^MINILINK_TEST_ | sort"); got != want {
+		t.Fatalf("run -d -e NAME: the container's MINILINK_TEST_ variables are %q, want %q", got, want)
+	}
+	r = mlEnv(t, env, "run", "--rm", "-e", "MINILINK_TEST_FROM_CALLER", "-e", "MINILINK_TEST_UNSET", "busybox", "sh", "-c", "env | grep ^MINILINK_TEST_ | sort")
+	if r.code != 0 || r.stdout != want {
+		t.Fatalf("run -e NAME in the foreground: %s, want stdout %q", r, want)
+	}
+}
+
 func TestRunStdin(t *testing.T) {
 	needKernel(t)
 	if r := mlIn(t, "from stdin\n", "run", "--rm", "-i", "busybox", "cat"); r.stdout != "from stdin\n" {
