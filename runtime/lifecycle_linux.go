@@ -186,12 +186,7 @@ func (r *Runtime) StartDetached(arg string) (*Container, error) {
 	if c.State.Running() {
 		return c, nil // Docker's start of a running container is a no-op
 	}
-	monLog, err := os.OpenFile(r.monitorLog(c.ID), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
-	if err != nil {
-		return nil, fmt.Errorf("monitor log: %w", err)
-	}
-	defer monLog.Close()
-	if _, err := r.startMonitor(c.ID, monLog, nil, nil); err != nil {
+	if _, err := r.startMonitor(c.ID, nil, nil); err != nil {
 		return nil, err
 	}
 	return r.Get(c.ID)
@@ -206,9 +201,7 @@ func (r *Runtime) RunDetached(o CreateOptions) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("encode the options of the container: %w", err)
 	}
-	// Until the monitor has made the container's directory and its log, its own errors go to
-	// this command's stderr.
-	return r.startMonitor("", os.Stderr, bytes.NewReader(options), o.Warn)
+	return r.startMonitor("", bytes.NewReader(options), o.Warn)
 }
 
 func (r *Runtime) monitorLog(id string) string {
@@ -223,8 +216,9 @@ func (r *Runtime) monitorArgs(id string) []string {
 
 // startMonitor starts the monitor of container id, or with id "" a monitor that creates the
 // container from options, and waits until it reports: it returns the container's ID (once known)
-// and the monitor's error, if any. The monitor writes to out until it has the container's log.
-func (r *Runtime) startMonitor(id string, out *os.File, options io.Reader, warn func(string)) (string, error) {
+// and the monitor's error, if any. The monitor writes to our stderr until it has a container
+// whose log it can write to (see monitor).
+func (r *Runtime) startMonitor(id string, options io.Reader, warn func(string)) (string, error) {
 	args := r.monitorArgs(id)
 	if id == "" {
 		args = []string{r.Self, "--root", r.Root, "monitor", "--create"}
@@ -235,7 +229,7 @@ func (r *Runtime) startMonitor(id string, out *os.File, options io.Reader, warn 
 	}
 	defer readyR.Close()
 	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = options, out, out
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = options, os.Stderr, os.Stderr
 	cmd.ExtraFiles = []*os.File{readyW}
 	if explain.Enabled() {
 		// The monitor makes the kernel changes: it explains them on our stderr until it is ready.
@@ -297,9 +291,8 @@ func (r *Runtime) Monitor(id string, ready, explainTo *os.File) error {
 func (r *Runtime) MonitorNew(options io.Reader, ready, explainTo *os.File) error {
 	var o CreateOptions
 	if err := json.NewDecoder(options).Decode(&o); err != nil {
-		err = fmt.Errorf("read the options of the container: %w", err)
-		fmt.Fprint(ready, encodeMonitorError(err))
-		return err
+		fmt.Fprint(ready, encodeMonitorError(fmt.Errorf("read the options of the container: %w", err)))
+		return errReportedToStarter
 	}
 	// The options were all there is on stdin; the waiter this process becomes keeps its descriptors.
 	if null, err := os.Open(os.DevNull); err == nil {
@@ -307,28 +300,18 @@ func (r *Runtime) MonitorNew(options io.Reader, ready, explainTo *os.File) error
 		null.Close()
 	}
 	o.Warn = func(w string) { fmt.Fprint(ready, monitorWarning+strings.ReplaceAll(w, "\n", " ")+"\n") }
-	created := false
-	err := r.monitor(ready, explainTo, func() (*Container, []*Container, error) {
+	return r.monitor(ready, explainTo, func() (*Container, []*Container, error) {
 		c, all, err := r.createCurrentLocked(o)
-		if err != nil {
-			return nil, nil, err
+		if err == nil {
+			fmt.Fprint(ready, monitorCreated+c.ID+"\n")
 		}
-		created = true
-		fmt.Fprint(ready, monitorCreated+c.ID+"\n")
-		// From here on the monitor writes to the container's monitor log, as the monitor of a
-		// `start` does; until now that was the starting command's stderr.
-		if err := logTo(r.monitorLog(c.ID)); err != nil {
-			fmt.Fprintf(os.Stderr, "minilink monitor: %v\n", err)
-		}
-		return c, all, nil
+		return c, all, err
 	})
-	if err != nil && !created {
-		// The starting command prints it: this process's stderr is that command's, and there is no
-		// container whose log would keep it.
-		return &ExitError{Code: 125}
-	}
-	return err
 }
+
+// errReportedToStarter is a monitor's error that went to the starting command only, which prints
+// it: the monitor's stderr is that command's until it has a container whose log it writes to.
+var errReportedToStarter = &ExitError{Code: 125}
 
 // logTo points this process's stdout and stderr at the end of the file path.
 func logTo(path string) error {
@@ -362,13 +345,20 @@ func (r *Runtime) monitor(ready, explainTo *os.File, pick func() (*Container, []
 	unlock, err := r.lock()
 	if err != nil {
 		fmt.Fprint(ready, encodeMonitorError(err))
-		return err
+		return errReportedToStarter
 	}
 	c, all, err := pick()
-	var s *session
-	if err == nil {
-		s, err = r.launchLocked(c, all, stdio{})
+	if err != nil {
+		unlock()
+		fmt.Fprint(ready, encodeMonitorError(err))
+		return errReportedToStarter
 	}
+	// From here on the monitor writes to the container's monitor log: what goes wrong is kept
+	// there as well as told to the starting command.
+	if err := logTo(r.monitorLog(c.ID)); err != nil {
+		fmt.Fprintf(os.Stderr, "minilink monitor: %v\n", err)
+	}
+	s, err := r.launchLocked(c, all, stdio{})
 	unlock()
 	if err != nil {
 		fmt.Fprint(ready, encodeMonitorError(err))

@@ -216,7 +216,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 	explainEnv(c.Name, s.proc.Env)
 	wired := func() error { return nil }
 	if netMode.bridge != nil {
-		wired = r.wireLocked(c, all, *netMode.bridge, c.Network.NetnsPath)
+		wired = r.wireLocked(c, all, *netMode.bridge)
 	}
 	startErr := s.lc.Start(s.proc)
 	if err := wired(); err != nil {
@@ -334,8 +334,8 @@ type networkPlan struct {
 	owner  *Container       // for container:X mode: X
 }
 
-// wireLocked gives c, a bridge container, its network in the namespace at nsPath, which its
-// process is to join: the bridge's side made ready (bridge.Ensure: the device, the sysctls, the
+// wireLocked gives c, a bridge container, its network in the namespace named c.Network.NetnsPath,
+// which its process is to join: the bridge's side made ready (bridge.Ensure: the device, the sysctls, the
 // base rules), a veth pair with its end inside as eth0, and then c's links (linkLocked). It works
 // while libcontainer starts the container's init, a wait of tens of milliseconds for this process
 // that the init spends mostly compiling the seccomp filter; the returned function waits for it and
@@ -344,7 +344,7 @@ type networkPlan struct {
 //
 // Preconditions: the lock is held; until the wait returns, nothing else uses r's rule snapshot,
 // c or all.
-func (r *Runtime) wireLocked(c *Container, all []*Container, settings bridge.Settings, nsPath string) (wait func() error) {
+func (r *Runtime) wireLocked(c *Container, all []*Container, settings bridge.Settings) (wait func() error) {
 	wire := func() error {
 		rules, err := r.rulesetLocked()
 		if err == nil {
@@ -354,7 +354,7 @@ func (r *Runtime) wireLocked(c *Container, all []*Container, settings bridge.Set
 			return fmt.Errorf("%w: %w", ErrHostNotReady, err)
 		}
 		explain.Note("a veth pair: one end on the bridge, the other born inside the container's namespace as eth0")
-		veth, err := bridge.Attach(settings, nsPath, net.ParseIP(c.Network.IPAddress))
+		veth, err := bridge.Attach(settings, c.Network.NetnsPath, net.ParseIP(c.Network.IPAddress))
 		if err != nil {
 			return fmt.Errorf("attach to bridge: %w", err)
 		}
