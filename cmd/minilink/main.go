@@ -14,6 +14,7 @@ import (
 	"github.com/minilink/minilink/bridge"
 	"github.com/minilink/minilink/checkpoint"
 	"github.com/minilink/minilink/explain"
+	_ "github.com/minilink/minilink/hugeheap"
 	"github.com/minilink/minilink/rootfs"
 	"github.com/minilink/minilink/runtime"
 )
