@@ -111,12 +111,21 @@ func catchSignals() chan os.Signal {
 
 // CatchSignals is catchSignals started ahead, for a foreground run to create the container
 // meanwhile: Go enables the signals one at a time, each a handshake with its signal thread, some
-// 3 ms in all. The function it returns waits until they are caught and returns their channel, for
-// [Attach].Signals.
+// 3 ms in all. The ones a user sends to stop a program (Ctrl-C, kill, a closed terminal, Ctrl-\)
+// are caught before it returns; the others while the container is made. The function it returns
+// waits until all are caught and returns their channel, for [Attach].Signals.
 func CatchSignals() func() chan os.Signal {
-	caught := make(chan chan os.Signal, 1)
-	go func() { caught <- catchSignals() }()
-	return sync.OnceValue(func() chan os.Signal { return <-caught })
+	c := make(chan os.Signal, 32)
+	signal.Notify(c, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
+	caught := make(chan struct{})
+	go func() {
+		signal.Notify(c)
+		close(caught)
+	}()
+	return sync.OnceValue(func() chan os.Signal {
+		<-caught
+		return c
+	})
 }
 
 // detach stops forwarding, waits briefly for the remaining output and restores the terminal. The

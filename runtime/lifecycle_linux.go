@@ -73,17 +73,16 @@ func (r *Runtime) runAttached(a Attach, pick func() (*Container, []*Container, e
 	if a.Signals == nil {
 		a.Signals = CatchSignals()
 	}
-	signals := a.Signals()
 	unlock, err := r.lock()
 	if err != nil {
-		signal.Stop(signals)
+		signal.Stop(a.Signals())
 		return 0, err
 	}
 	checkpoint.Reached("locked")
 	c, all, err := pick()
 	if err != nil {
 		unlock()
-		signal.Stop(signals)
+		signal.Stop(a.Signals())
 		return 0, err
 	}
 	streams := stdio{Stdout: a.Stdout, Stderr: a.Stderr}
@@ -94,6 +93,7 @@ func (r *Runtime) runAttached(a Attach, pick func() (*Container, []*Container, e
 	s, err := r.launchLocked(c, all, streams)
 	checkpoint.Reached("launched")
 	unlock()
+	signals := a.Signals() // the rest of them are caught by now, while the container was made
 	if err != nil {
 		signal.Stop(signals)
 		return 0, err
