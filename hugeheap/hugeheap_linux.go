@@ -15,6 +15,11 @@
 // them set to "never", or short of free huge pages refuses, and the process runs as it would have.
 // The system's setting stays as it is; a process only asks for its own heap.
 //
+// What it misses: the faults before it runs (Go's runtime and the first dozen packages, about 100),
+// and the heap that Go maps later. Go maps its heap 4 MB at a time, starting at a random offset in
+// the first 4 MB (the heap base is randomised since Go 1.26); when a process outgrows that first
+// mapping, which happens to about half of the runs, the next one is a new mapping with 4 KiB pages.
+//
 // Every Go process of minilink asks: they are all short-lived, or (a foreground run, an exec)
 // attached to a terminal where a few MB do not matter. The one that lives as long as its container,
 // the idle monitor of a detached container, is runtime/waiter's C loop, which takes the process
@@ -46,9 +51,9 @@ func init() {
 	if madvise(start, end-start, madvHugepage) != nil {
 		return
 	}
-	// The ranges at or below the probe are in use already; those above are not, and will be huge
-	// at their first touch.
-	for r := alignUp(start); r+hugePageSize <= end && r <= heap; r += hugePageSize {
+	// A range that holds pages already becomes one huge page now; one that holds none is refused
+	// (EINVAL), and gets its huge page at its first touch.
+	for r := alignUp(start); r+hugePageSize <= end; r += hugePageSize {
 		_ = madvise(r, hugePageSize, madvCollapse)
 	}
 }
