@@ -43,8 +43,12 @@ var probe *[64]byte
 
 func init() {
 	probe = new([64]byte)
-	heap := uintptr(unsafe.Pointer(probe))
-	start, end, ok := mappingAt(readMaps(), heap)
+	adviseMapping(uintptr(unsafe.Pointer(probe)))
+}
+
+// adviseMapping asks for huge pages for the mapping that holds address p.
+func adviseMapping(p uintptr) {
+	start, end, ok := mappingAt(readMaps(), p)
 	if !ok {
 		return
 	}

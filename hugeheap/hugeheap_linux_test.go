@@ -78,3 +78,38 @@ func thpEligible(p uintptr) (bool, error) {
 	}
 	return false, fmt.Errorf("no mapping holds %#x in /proc/self/smaps", p)
 }
+
+// TestMallocTop checks that C's malloc heap (the break, "[heap]" in /proc/self/maps) is eligible
+// for huge pages after MallocTop, and holds the free room it was asked for.
+func TestMallocTop(t *testing.T) {
+	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	if err != nil || bytes.Contains(mode, []byte("[never]")) {
+		t.Skip("this kernel gives no transparent huge pages")
+	}
+	MallocTop(4 << 20)
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var start, end uintptr
+	for _, line := range strings.Split(string(maps), "\n") {
+		if strings.HasSuffix(line, "[heap]") {
+			s, rest, _ := hexPrefix([]byte(line), '-')
+			e, _, _ := hexPrefix(rest, ' ')
+			start, end = s, e
+		}
+	}
+	if start == 0 {
+		t.Fatal("no [heap] mapping after MallocTop")
+	}
+	if end-start < 4<<20 {
+		t.Errorf("the break mapping is %d bytes, want at least the 4 MiB asked for", end-start)
+	}
+	eligible, err := thpEligible(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !eligible {
+		t.Errorf("the break mapping %#x-%#x is not eligible for huge pages", start, end)
+	}
+}

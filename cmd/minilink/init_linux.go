@@ -4,6 +4,8 @@ import (
 	"os"
 
 	"github.com/opencontainers/runc/libcontainer"
+
+	"github.com/minilink/minilink/hugeheap"
 	// nsenter's cgo constructor joins the container's namespaces before the Go runtime starts,
 	// in the copy of this binary that libcontainer re-executes as "init".
 	_ "github.com/opencontainers/runc/libcontainer/nsenter"
@@ -14,6 +16,7 @@ import (
 // container's init before anything else of minilink runs. It is not a command users can call.
 func init() {
 	if len(os.Args) > 1 && os.Args[1] == "init" && os.Getenv("_LIBCONTAINER_INITPIPE") != "" {
-		libcontainer.Init() // never returns
+		hugeheap.MallocTop(4 << 20) // for libseccomp, which compiles the seccomp filter here
+		libcontainer.Init()         // never returns
 	}
 }
