@@ -23,7 +23,9 @@
 // Every Go process of minilink asks: they are all short-lived, or (a foreground run, an exec)
 // attached to a terminal where a few MB do not matter. The one that lives as long as its container,
 // the idle monitor of a detached container, is runtime/waiter's C loop, which takes the process
-// over before Go starts, so this package never runs there.
+// over before Go starts, so this package never runs there. A process whose memory cgroup has a
+// limit under 256 MiB does not ask (cgroup_linux.go): there a few MB more can be too many, as in the
+// init of a container run with -m 6m, which runs in the container's cgroup.
 package hugeheap
 
 import (
@@ -41,7 +43,14 @@ const (
 // probe is a heap object: its address tells which mapping is the heap.
 var probe *[64]byte
 
+// allowed is limitAllows, once: false in a cgroup with a small memory limit.
+var allowed bool
+
 func init() {
+	allowed = limitAllows()
+	if !allowed {
+		return
+	}
 	probe = new([64]byte)
 	adviseMapping(uintptr(unsafe.Pointer(probe)))
 }

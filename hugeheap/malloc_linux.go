@@ -41,8 +41,11 @@ import "unsafe"
 // folds what it already holds into huge pages, as init does for Go's heap. The container's init
 // calls it: libseccomp, which compiles the container's seccomp filter there, mallocs some 700 KB,
 // 150-odd page faults of 4 KiB otherwise. Like init, it is advice, and does nothing where the kernel
-// refuses.
+// refuses or the memory cgroup's limit is small.
 func MallocTop(size int) {
+	if !allowed {
+		return
+	}
 	brk := uintptr(unsafe.Pointer(C.grow_malloc_top(C.size_t(size))))
 	if brk == 0 {
 		return

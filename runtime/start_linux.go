@@ -158,6 +158,9 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 	if err != nil {
 		return nil, fmt.Errorf("create container: %w", err)
 	}
+	if err := setMemoryLimitEarly(cfg.Cgroups); err != nil {
+		return nil, err
+	}
 
 	checkpoint.Reached("libcontainer create")
 	s.log, err = openJSONLog(r.logPath(c.ID))

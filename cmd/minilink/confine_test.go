@@ -111,6 +111,24 @@ func TestConfineMemoryHogIsKilled(t *testing.T) {
 	}
 }
 
+// TestConfineSmallestMemoryLimit runs a container under Docker's smallest limit, -m 6m, several
+// times: its init, which runs in the container's cgroup, must start it within the limit (it asks
+// for huge pages only without a small limit, which must be in place before it starts), and the
+// limit must be the one asked for.
+func TestConfineSmallestMemoryLimit(t *testing.T) {
+	needKernel(t)
+	limitFile := "/sys/fs/cgroup/memory/memory.limit_in_bytes"
+	if _, err := os.Stat("/sys/fs/cgroup/cgroup.controllers"); err == nil {
+		limitFile = "/sys/fs/cgroup/memory.max"
+	}
+	for i := range 5 {
+		r := ml(t, "run", "--rm", "-m", "6m", "busybox", "sh", "-c", "echo started; cat "+limitFile)
+		if r.code != 0 || r.stdout != "started\n6291456\n" {
+			t.Fatalf("run %d under -m 6m: want it started with a limit of 6291456 bytes, got %s", i, r)
+		}
+	}
+}
+
 func TestConfineCPUQuota(t *testing.T) {
 	needKernel(t)
 	id := runDetached(t, "--cpus", "0.5", "busybox", "sleep", "1000")
