@@ -141,27 +141,34 @@ func swapAccounted() bool {
 	return err == nil
 }
 
-// setMemoryLimitEarly creates the container's cgroups and writes their limits before libcontainer
-// starts its init, when the container has a memory limit. libcontainer writes the limits only once
-// the init has made the root filesystem, and until then the init's memory is not limited: with
+// setMemoryLimitEarly creates the container's cgroups and writes its memory limit before
+// libcontainer starts its init, when the container has one. libcontainer writes the limits only
+// once the init has made the root filesystem, and until then the init's memory is not limited: with
 // huge pages for its heaps (package hugeheap) it could already be over a small -m when the limit
 // came, which killed it (-m 6m). With the limit in place from the start, the init reads it and keeps
-// to small pages (hugeheap's limitAllows); libcontainer then joins the same cgroups and writes the
-// same values again. A failed start removes the cgroups by name (removeCgroups), as for any start
-// that dies before libcontainer has a state.
+// to small pages (hugeheap's limitAllows); libcontainer then joins the same cgroups and writes all
+// the limits, the same memory values included. The device rules are left to libcontainer. A failed
+// start removes the cgroups by name (removeCgroups), as for any start that dies before libcontainer
+// has a state.
 func setMemoryLimitEarly(cg *cgroups.Cgroup) error {
 	if cg.Resources == nil || cg.Resources.Memory == 0 {
 		return nil
 	}
-	m, err := manager.New(cg)
+	early := *cg
+	early.Resources = &cgroups.Resources{
+		Memory:      cg.Resources.Memory,
+		MemorySwap:  cg.Resources.MemorySwap,
+		SkipDevices: true,
+	}
+	m, err := manager.New(&early)
 	if err != nil {
 		return fmt.Errorf("cgroup %s: %w", cg.Path, err)
 	}
 	if err := m.Apply(-1); err != nil { // -1: create the cgroups, put no process in them
 		return fmt.Errorf("create cgroup %s: %w", cg.Path, err)
 	}
-	if err := m.Set(cg.Resources); err != nil {
-		return fmt.Errorf("set the limits of cgroup %s: %w", cg.Path, err)
+	if err := m.Set(early.Resources); err != nil {
+		return fmt.Errorf("set the memory limit of cgroup %s: %w", cg.Path, err)
 	}
 	return nil
 }

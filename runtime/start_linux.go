@@ -497,9 +497,10 @@ func (r *Runtime) writeEtcFiles(c *Container, linkLines []string) error {
 	return nil
 }
 
-// releaseLocked undoes everything a start made, in reverse: the process (killed if still alive),
-// libcontainer's state and cgroup, the veth, the address and the root filesystem mount. Every
-// step is idempotent, so a stop, a remove and a reconcile after a crash can all run it.
+// releaseLocked undoes everything a start made: the namespace's name, then side by side the
+// process (killed if still alive) with libcontainer's state and cgroups, and the root filesystem
+// mount with the veth; last the address, which c.Network forgets. Every step is idempotent, so a
+// stop, a remove and a reconcile after a crash can all run it.
 //
 // Preconditions: the lock is held.
 func (r *Runtime) releaseLocked(c *Container) []error {
@@ -522,7 +523,7 @@ func (r *Runtime) releaseLocked(c *Container) []error {
 		gone, destroyErr = r.destroyLibcontainerLocked(c.ID)
 		checkpoint.Reached("lc destroyed")
 	}
-	destroyed := func() {}
+	waitDestroyed := func() {}
 	if explain.Enabled() {
 		destroy()
 	} else {
@@ -531,7 +532,7 @@ func (r *Runtime) releaseLocked(c *Container) []error {
 			defer close(done)
 			destroy()
 		}()
-		destroyed = func() { <-done }
+		waitDestroyed = func() { <-done }
 	}
 	if err := rootfs.UnmountContainer(r.containerDir(c.ID)); err != nil {
 		errs = append(errs, err)
@@ -540,7 +541,7 @@ func (r *Runtime) releaseLocked(c *Container) []error {
 		errs = append(errs, err)
 	}
 	checkpoint.Reached("veth released")
-	destroyed()
+	waitDestroyed()
 	if destroyErr != nil {
 		errs = append(errs, destroyErr)
 	}
