@@ -5,9 +5,9 @@ import "testing"
 func TestMemoryLimit(t *testing.T) {
 	files := map[string]string{
 		"/sys/fs/cgroup/memory/minilink/abc/memory.limit_in_bytes": "6291456\n",
-		"/sys/fs/cgroup/memory/user.slice/memory.limit_in_bytes":    "9223372036854771712\n",
-		"/sys/fs/cgroup/minilink/abc/memory.max":                    "16777216\n",
-		"/sys/fs/cgroup/user.slice/memory.max":                      "max\n",
+		"/sys/fs/cgroup/memory/user.slice/memory.limit_in_bytes":   "9223372036854771712\n",
+		"/sys/fs/cgroup/minilink/abc/memory.max":                   "16777216\n",
+		"/sys/fs/cgroup/user.slice/memory.max":                     "max\n",
 	}
 	read := func(path string) []byte { return []byte(files[path]) }
 	for _, tc := range []struct {
