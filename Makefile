@@ -57,7 +57,7 @@ bench: $(if $(MINILINK),,minilink)
 	mv BENCHMARKS.md.tmp BENCHMARKS.md
 
 fmt:
-	gofmt -l -w cmd runtime bridge rootfs linker
+	gofmt -l -w .
 
 vet:
 	$(GO) vet ./...
