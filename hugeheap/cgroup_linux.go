@@ -19,14 +19,8 @@ func limitAllows() bool {
 func memoryLimit(cgroups []byte, read func(string) []byte) (limit uint64, ok bool) {
 	var v2 string
 	for len(cgroups) > 0 {
-		line := cgroups
-		cgroups = nil
-		for i, c := range line {
-			if c == '\n' {
-				line, cgroups = line[:i], line[i+1:]
-				break
-			}
-		}
+		var line []byte
+		line, cgroups, _ = cut(cgroups, '\n')
 		// hierarchy-ID:controller,controller:path
 		_, rest, ok1 := cut(line, ':')
 		controllers, path, ok2 := cut(rest, ':')
@@ -46,6 +40,7 @@ func memoryLimit(cgroups []byte, read func(string) []byte) (limit uint64, ok boo
 	return decimal(read("/sys/fs/cgroup" + v2 + "/memory.max"))
 }
 
+// cut is bytes.Cut for one byte: this package imports nothing it need not (see the package doc).
 func cut(b []byte, sep byte) (before, after []byte, found bool) {
 	for i, c := range b {
 		if c == sep {

@@ -113,14 +113,8 @@ func readFile(path string) []byte {
 // mappingAt finds, in the text of /proc/self/maps, the mapping that holds address p.
 func mappingAt(maps []byte, p uintptr) (start, end uintptr, ok bool) {
 	for len(maps) > 0 {
-		line := maps
-		maps = nil
-		for i, c := range line {
-			if c == '\n' {
-				line, maps = line[:i], line[i+1:]
-				break
-			}
-		}
+		var line []byte
+		line, maps, _ = cut(maps, '\n')
 		s, rest, ok1 := hexPrefix(line, '-')
 		e, _, ok2 := hexPrefix(rest, ' ')
 		if ok1 && ok2 && s <= p && p < e {

@@ -38,13 +38,7 @@ func TestMappingAt(t *testing.T) {
 // TestHeapAdvised checks what the package is for, in this test process (its init ran here): the
 // mapping that holds the Go heap is eligible for transparent huge pages.
 func TestHeapAdvised(t *testing.T) {
-	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
-	if err != nil || bytes.Contains(mode, []byte("[never]")) {
-		t.Skip("this kernel gives no transparent huge pages")
-	}
-	if !allowed {
-		t.Skip("this process's memory cgroup has a limit under 256 MiB: no huge pages asked for")
-	}
+	needHugePages(t)
 	if probe == nil {
 		t.Fatal("init did not run its advice")
 	}
@@ -55,6 +49,18 @@ func TestHeapAdvised(t *testing.T) {
 	}
 	if !eligible {
 		t.Errorf("the heap mapping holding %#x is not eligible for huge pages (THPeligible: 0 in /proc/self/smaps)", heap)
+	}
+}
+
+// needHugePages skips a test where this process does not ask for huge pages.
+func needHugePages(t *testing.T) {
+	t.Helper()
+	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	if err != nil || bytes.Contains(mode, []byte("[never]")) {
+		t.Skip("this kernel gives no transparent huge pages")
+	}
+	if !allowed {
+		t.Skip("this process's memory cgroup has a limit under 256 MiB: no huge pages asked for")
 	}
 }
 
@@ -85,13 +91,7 @@ func thpEligible(p uintptr) (bool, error) {
 // TestMallocTop checks that C's malloc heap (the break, "[heap]" in /proc/self/maps) is eligible
 // for huge pages after MallocTop, and holds the free room it was asked for.
 func TestMallocTop(t *testing.T) {
-	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
-	if err != nil || bytes.Contains(mode, []byte("[never]")) {
-		t.Skip("this kernel gives no transparent huge pages")
-	}
-	if !allowed {
-		t.Skip("this process's memory cgroup has a limit under 256 MiB: no huge pages asked for")
-	}
+	needHugePages(t)
 	MallocTop(4 << 20)
 	maps, err := os.ReadFile("/proc/self/maps")
 	if err != nil {
