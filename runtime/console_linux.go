@@ -55,12 +55,9 @@ type signaler interface{ Signal(os.Signal) error }
 // Ctrl-D and job control reach the container's shell), its size follows the window, input is
 // copied in when stdin is given, and output copied to out.
 //
-// signals, when not nil, is a channel catchSignals made before the container started: what
-// arrived meanwhile is forwarded now.
+// signals is the channel of catchSignals, made before the container started: what arrived
+// meanwhile is forwarded now.
 func attach(pty console.Console, stdin io.Reader, out io.Writer, proc signaler, signals chan os.Signal) *attachment {
-	if signals == nil {
-		signals = catchSignals()
-	}
 	a := &attachment{signals: signals, restore: func() {}}
 	if pty != nil {
 		if cur, err := console.ConsoleFromFile(os.Stdin); err == nil {
@@ -101,20 +98,13 @@ func attach(pty console.Console, stdin io.Reader, out io.Writer, proc signaler, 
 }
 
 // catchSignals starts catching every signal this process can catch, for attach to forward. A
-// foreground run calls it before it starts the container, so that a Ctrl-C or a kill arriving
-// while the container starts reaches the container instead of killing minilink half-way.
-func catchSignals() chan os.Signal {
-	c := make(chan os.Signal, 32)
-	signal.Notify(c)
-	return c
-}
-
-// CatchSignals is catchSignals started ahead, for a foreground run to create the container
-// meanwhile: Go enables the signals one at a time, each a handshake with its signal thread, some
-// 3 ms in all. The ones a user sends to stop a program (Ctrl-C, kill, a closed terminal, Ctrl-\)
-// are caught before it returns; the others while the container is made. The function it returns
-// waits until all are caught and returns their channel, for [Attach].Signals.
-func CatchSignals() func() chan os.Signal {
+// foreground run and exec call it before they start the container's process, so that a Ctrl-C or
+// a kill arriving meanwhile reaches the process instead of killing minilink half-way. Go enables
+// the signals one at a time, each a handshake with its signal thread, some 3 ms in all: the ones a
+// user sends to stop a program (Ctrl-C, kill, a closed terminal, Ctrl-\) are caught before it
+// returns, the others while the process is made. The function it returns waits until all are
+// caught and returns their channel.
+func catchSignals() func() chan os.Signal {
 	c := make(chan os.Signal, 32)
 	signal.Notify(c, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
 	caught := make(chan struct{})

@@ -17,7 +17,7 @@ import (
 func (r *Runtime) execIn(c *Container, o ExecOptions, a Attach) (int, error) {
 	var signals func() chan os.Signal
 	if !o.Detach {
-		signals = CatchSignals() // while the process is set up
+		signals = catchSignals() // while the process is set up
 	}
 	lc, err := libcontainer.Load(r.libcontainerRoot(), c.ID)
 	if err != nil {

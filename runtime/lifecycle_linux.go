@@ -28,9 +28,6 @@ import (
 type Attach struct {
 	Stdin          *os.File // nil unless -i
 	Stdout, Stderr *os.File
-	// Signals is the forwarded signals' channel when the caller started catching them ahead
-	// (CatchSignals); nil: StartAttached starts catching them itself.
-	Signals func() chan os.Signal
 }
 
 // StartAttached starts a created or stopped container in this process and waits for it, with its
@@ -70,19 +67,17 @@ func (r *Runtime) createCurrentLocked(o CreateOptions) (*Container, []*Container
 
 // runAttached starts the container pick returns (under the lock) and waits for it, attached.
 func (r *Runtime) runAttached(a Attach, pick func() (*Container, []*Container, error)) (int, error) {
-	if a.Signals == nil {
-		a.Signals = CatchSignals()
-	}
+	caught := catchSignals() // while the container is made
 	unlock, err := r.lock()
 	if err != nil {
-		signal.Stop(a.Signals())
+		signal.Stop(caught())
 		return 0, err
 	}
 	checkpoint.Reached("locked")
 	c, all, err := pick()
 	if err != nil {
 		unlock()
-		signal.Stop(a.Signals())
+		signal.Stop(caught())
 		return 0, err
 	}
 	streams := stdio{Stdout: a.Stdout, Stderr: a.Stderr}
@@ -93,7 +88,7 @@ func (r *Runtime) runAttached(a Attach, pick func() (*Container, []*Container, e
 	s, err := r.launchLocked(c, all, streams)
 	checkpoint.Reached("launched")
 	unlock()
-	signals := a.Signals() // the rest of them are caught by now, while the container was made
+	signals := caught()
 	if err != nil {
 		signal.Stop(signals)
 		return 0, err
@@ -208,10 +203,10 @@ func (r *Runtime) monitorLog(id string) string {
 	return filepath.Join(r.containerDir(id), "monitor.log")
 }
 
-// monitorArgs is the command line of the monitor of container id, also after a `run -d` monitor
-// created it: the waiter execs it again when the container exits.
-func (r *Runtime) monitorArgs(id string) []string {
-	return []string{r.Self, "--root", r.Root, "monitor", id}
+// monitorArgs is the command line of a monitor: `monitor ID`, which the waiter also execs when the
+// container exits, or `monitor --create` for run -d.
+func (r *Runtime) monitorArgs(arg string) []string {
+	return []string{r.Self, "--root", r.Root, "monitor", arg}
 }
 
 // startMonitor starts the monitor of container id, or with id "" a monitor that creates the
@@ -221,7 +216,7 @@ func (r *Runtime) monitorArgs(id string) []string {
 func (r *Runtime) startMonitor(id string, options io.Reader, warn func(string)) (string, error) {
 	args := r.monitorArgs(id)
 	if id == "" {
-		args = []string{r.Self, "--root", r.Root, "monitor", "--create"}
+		args = r.monitorArgs("--create")
 	}
 	readyR, readyW, err := os.Pipe()
 	if err != nil {

@@ -172,9 +172,7 @@ with -d it prints the ID and a small monitor process waits for the container.`,
 				fmt.Println(id)
 				return nil
 			}
-			a := terminal(o.Interactive)
-			a.Signals = runtime.CatchSignals() // while the container is created
-			c, code, err := rt.RunAttached(o, a)
+			c, code, err := rt.RunAttached(o, terminal(o.Interactive))
 			if err != nil {
 				if c != nil {
 					removeIfAuto(rt, o, c.ID)
