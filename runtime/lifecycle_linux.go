@@ -366,7 +366,10 @@ func (r *Runtime) monitor(ready, explainTo *os.File, pick func() (*Container, []
 		explain.Enable(os.Stderr) // the starting command is gone: the monitor's log from here on
 		explainTo.Close()
 	}
-	streams := waiter.Streams{Stdout: -1, Stderr: -1, Log: int(s.log.f.Fd())}
+	streams := waiter.Streams{Stdout: -1, Stderr: -1, Log: int(s.log.f.Fd()), OwnerLock: -1}
+	if s.ownerLock != nil {
+		streams.OwnerLock = int(s.ownerLock.Fd())
+	}
 	if s.pty != nil {
 		streams.Stdout = int(s.pty.Fd())
 	} else {
@@ -588,9 +591,18 @@ func (r *Runtime) currentLocked() ([]*Container, error) {
 	}
 	changed := false
 	var errs []error
-	// The owners are checked side by side: one /proc read each, most of a listing's cost.
+	// An owner that holds its lock lives; the others are checked side by side, by their start
+	// time, one /proc read each.
+	locks := readOwnerLocks(filepath.Join(r.Root, "containers"))
 	alive := make([]bool, len(all))
-	inParallel(len(all), func(i int) { alive[i] = ownerAlive(all[i].State) })
+	var unsure []int
+	for i, c := range all {
+		alive[i] = locks.holds(c.State.OwnerPid, c.dirIno)
+		if !alive[i] && c.State.OwnerPid > 0 {
+			unsure = append(unsure, i)
+		}
+	}
+	inParallel(len(unsure), func(j int) { alive[unsure[j]] = ownerAlive(all[unsure[j]].State) })
 	for i, c := range all {
 		ch, err := r.reconcileLocked(all, c, alive[i])
 		changed = changed || ch

@@ -10,7 +10,8 @@ import (
 )
 
 // benchRoot makes a state root with n container records shaped like the scale benchmark's: linked
-// parents "running" under this process (so the reconcile sees a live owner).
+// parents "running" under this process, which holds their owner locks (so the reconcile sees a
+// live owner).
 func benchRoot(b *testing.B, n int) *Runtime {
 	b.Helper()
 	r, err := Open(b.TempDir())
@@ -43,6 +44,10 @@ func benchRoot(b *testing.B, n int) *Runtime {
 		}
 		if err := r.save(c); err != nil {
 			b.Fatal(err)
+		}
+		// As a monitor does: the listing finds its owner alive in /proc/locks.
+		if lock := holdOwnerLock(r.containerDir(c.ID)); lock != nil {
+			b.Cleanup(func() { lock.Close() })
 		}
 	}
 	return r

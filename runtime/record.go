@@ -43,6 +43,10 @@ type Container struct {
 	HostConfig HostConfig `json:"HostConfig"`
 	State      State      `json:"State"`
 	Network    Network    `json:"Network"`
+
+	// dirIno is the inode of the container's directory when a listing read the record: the
+	// owner lock is on it (ownerlock_linux.go). 0 when not known.
+	dirIno uint64
 }
 
 // Config is what the container runs: the image config merged with the user's flags.
@@ -192,13 +196,17 @@ func decodeRecord(data []byte) (*Container, error) {
 // list returns every container, newest first (ps order). A record that cannot be used fails the
 // listing with its [CorruptRecordError], unless r.SkipCorrupt is set.
 func (r *Runtime) list() ([]*Container, error) {
-	ids, err := r.containerDirs()
+	dirs, err := r.containerDirsWithInodes()
 	if err != nil {
 		return nil, err
 	}
-	records := make([]*Container, len(ids))
-	errs := make([]error, len(ids))
-	inParallel(len(ids), func(i int) { records[i], errs[i] = r.load(ids[i]) })
+	records := make([]*Container, len(dirs))
+	errs := make([]error, len(dirs))
+	inParallel(len(dirs), func(i int) {
+		if records[i], errs[i] = r.load(dirs[i].name); errs[i] == nil {
+			records[i].dirIno = dirs[i].ino
+		}
+	})
 	var out []*Container
 	for i, c := range records {
 		err := errs[i]
@@ -222,20 +230,41 @@ func (r *Runtime) list() ([]*Container, error) {
 // containerDirs returns the names of the directories under containers/: the IDs of the
 // containers, with or without a record.
 func (r *Runtime) containerDirs() ([]string, error) {
-	entries, err := os.ReadDir(filepath.Join(r.Root, "containers"))
+	dirs, err := r.containerDirsWithInodes()
+	ids := make([]string, len(dirs))
+	for i, d := range dirs {
+		ids[i] = d.name
+	}
+	return ids, err
+}
+
+// containerDirsWithInodes is containerDirs with the inode of each directory, which its owner's
+// lock names (ownerlock_linux.go).
+func (r *Runtime) containerDirsWithInodes() ([]dirEntry, error) {
+	dir := filepath.Join(r.Root, "containers")
+	entries, err := readDirEntries(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
 	}
-	var ids []string
+	var dirs []dirEntry
 	for _, e := range entries {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-			ids = append(ids, e.Name())
+		if strings.HasPrefix(e.name, ".") {
+			continue // ".", ".." and the temporary files of atomic writes
 		}
+		if e.typ == unix.DT_UNKNOWN {
+			var st unix.Stat_t
+			if unix.Lstat(filepath.Join(dir, e.name), &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR {
+				continue
+			}
+		} else if e.typ != unix.DT_DIR {
+			continue
+		}
+		dirs = append(dirs, e)
 	}
-	return ids, nil
+	return dirs, nil
 }
 
 // writeFileInPlace truncates and rewrites path without changing its inode: the file is

@@ -36,6 +36,9 @@ type session struct {
 	// The read ends of a detached container's stdout and stderr (without -t): its monitor
 	// hands them to the waiter (package waiter), which copies them into the log.
 	stdout, stderr *os.File
+	// ownerLock is this process's lock on the container's directory while it owns the running
+	// container (ownerlock_linux.go); nil if it could not be taken.
+	ownerLock *os.File
 }
 
 // close closes what the session holds open of the container's output.
@@ -51,6 +54,9 @@ func (s *session) close() {
 	}
 	if s.stderr != nil {
 		s.stderr.Close()
+	}
+	if s.ownerLock != nil {
+		s.ownerLock.Close()
 	}
 }
 
@@ -260,6 +266,7 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 	if err != nil {
 		return nil, fmt.Errorf("read own start time: %w", err)
 	}
+	s.ownerLock = holdOwnerLock(r.containerDir(c.ID))
 	c.State = State{
 		Status:     StatusRunning,
 		Pid:        pid,

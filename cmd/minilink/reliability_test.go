@@ -289,6 +289,54 @@ func monitorPid(t *testing.T, id string) int {
 	return pid
 }
 
+// TestMonitorHoldsOwnerLock: a detached container's monitor holds the flock on the container's
+// directory that tells a listing it lives (runtime/ownerlock_linux.go); the container's own
+// processes do not share it, and it goes when the container stops.
+func TestMonitorHoldsOwnerLock(t *testing.T) {
+	needKernel(t)
+	id := runDetached(t, "--name", "locked", "busybox", "sleep", "1000")
+	t.Cleanup(func() { ml(t, "rm", "-f", "locked") })
+	dir := filepath.Join(testRoot, "containers", id)
+	st, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lockLine := func() string {
+		data, err := os.ReadFile("/proc/locks")
+		if err != nil {
+			t.Fatal(err)
+		}
+		suffix := fmt.Sprintf(":%d", st.Sys().(*syscall.Stat_t).Ino)
+		for _, line := range strings.Split(string(data), "\n") {
+			if f := strings.Fields(line); len(f) >= 6 && strings.HasSuffix(f[5], suffix) {
+				return line
+			}
+		}
+		return ""
+	}
+	line := lockLine()
+	if f := strings.Fields(line); len(f) < 6 || f[1] != "FLOCK" || f[4] != strconv.Itoa(monitorPid(t, id)) {
+		t.Fatalf("lock on %s: %q, want an FLOCK of the monitor (pid %d)", dir, line, monitorPid(t, id))
+	}
+	pid := inspect(t, "{{.State.Pid}}", "locked")
+	fds, err := os.ReadDir("/proc/" + pid + "/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fd := range fds {
+		if target, _ := os.Readlink("/proc/" + pid + "/fd/" + fd.Name()); target == dir {
+			t.Fatalf("the container's process has the owner lock's directory open (fd %s)", fd.Name())
+		}
+	}
+	if got := mustML(t, "ps", "--format", "{{.Names}} {{.State}}"); !strings.Contains(got, "locked running") {
+		t.Fatalf("ps: %q", got)
+	}
+	mustML(t, "stop", "-t", "1", "locked")
+	if line := lockLine(); line != "" {
+		t.Fatalf("after stop: %q", line)
+	}
+}
+
 // TestMonitorKilled: the container of a killed monitor keeps running, stays manageable, and its
 // resources go with it.
 func TestMonitorKilled(t *testing.T) {

@@ -218,19 +218,24 @@ static int wait_and_log(pid_t pid, int fds[2], int log)
 __attribute__((constructor)) static void minilink_waiter(int argc, char **argv)
 {
 	const char *spec = getenv(MINILINK_WAITER_ENV);
-	int pid, fds[2], log;
+	int pid, fds[2], log, owner_lock;
 	char status[16];
 
 	(void)argc;
 	if (spec == NULL)
 		return;
-	if (sscanf(spec, "%d %d %d %d", &pid, &fds[0], &fds[1], &log) != 4 || pid <= 0) {
+	if (sscanf(spec, "%d %d %d %d %d", &pid, &fds[0], &fds[1], &log, &owner_lock) != 5 ||
+	    pid <= 0) {
 		fprintf(stderr, "minilink waiter: bad %s=%s\n", MINILINK_WAITER_ENV, spec);
 		_exit(1);
 	}
 	unsetenv(MINILINK_WAITER_ENV);
 	snprintf(status, sizeof status, "%d", wait_and_log(pid, fds, log));
 	close(log);
+	// The owner lock tells a listing that this process waits for the container; past this point
+	// the container has exited, and the lock must not pass to what the monitor starts.
+	if (owner_lock >= 0)
+		close(owner_lock);
 	setenv(MINILINK_WAITED_ENV, status, 1);
 	execv("/proc/self/exe", argv);
 	fprintf(stderr, "minilink waiter: exec /proc/self/exe: %s\n", strerror(errno));

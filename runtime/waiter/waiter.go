@@ -42,16 +42,18 @@ const (
 
 // Streams are the descriptors the waiter reads and writes. Stdout and Stderr are the read ends
 // of the container's output pipes, or with a terminal Stdout is the pty master and Stderr -1.
-// Log is the container's json-file log, open for appending.
+// Log is the container's json-file log, open for appending. OwnerLock is the monitor's lock on
+// the container's directory (or -1), which the waiter holds while it waits and closes before it
+// execs the monitor again.
 type Streams struct {
-	Stdout, Stderr, Log int
+	Stdout, Stderr, Log, OwnerLock int
 }
 
 // Exec replaces this process by the waiter for the container process pid, which must be its
 // child. When the container exits, the waiter execs this binary again with the command line args
 // (args[0] first). It returns only when the exec fails.
 func Exec(pid int, s Streams, args []string) error {
-	for _, fd := range []int{s.Stdout, s.Stderr, s.Log} {
+	for _, fd := range []int{s.Stdout, s.Stderr, s.Log, s.OwnerLock} {
 		if fd < 0 {
 			continue
 		}
@@ -59,7 +61,7 @@ func Exec(pid int, s Streams, args []string) error {
 			return fmt.Errorf("keep descriptor %d for the waiter: %w", fd, err)
 		}
 	}
-	env := append(os.Environ(), fmt.Sprintf("%s=%d %d %d %d", waiterEnv, pid, s.Stdout, s.Stderr, s.Log))
+	env := append(os.Environ(), fmt.Sprintf("%s=%d %d %d %d %d", waiterEnv, pid, s.Stdout, s.Stderr, s.Log, s.OwnerLock))
 	if err := syscall.Exec("/proc/self/exe", args, env); err != nil {
 		return fmt.Errorf("exec the waiter: %w", err)
 	}

@@ -4,7 +4,8 @@
 #include <stddef.h>
 #include <time.h>
 
-// The monitor's hand-over: "PID STDOUT_FD STDERR_FD LOG_FD" (-1 for a stream it does not have).
+// The monitor's hand-over: "PID STDOUT_FD STDERR_FD LOG_FD OWNER_LOCK_FD" (-1 for one it does not
+// have).
 #define MINILINK_WAITER_ENV "_MINILINK_WAITER"
 // The way back: PID's wait status, or -1 when it could not be had.
 #define MINILINK_WAITED_ENV "_MINILINK_WAITED"
