@@ -119,4 +119,12 @@ func parseFormat(format string) (tmpl *template.Template, table bool, err error)
 }
 
 // newTable is the tab writer behind every table minilink prints, with Docker's spacing.
-func newTable(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 10, 1, 3, ' ', 0) }
+func newTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, tableMinWidth, 1, tablePadding, ' ', 0)
+}
+
+// A table's columns are as wide as their widest cell plus tablePadding, and tableMinWidth at least.
+const (
+	tableMinWidth = 10
+	tablePadding  = 3
+)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -104,8 +105,9 @@ var psHeader = map[string]string{
 const psDefaultFormat = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
 
 // printPsLines prints what psDefaultFormat (table) or `-q` (the IDs) would, byte for byte, without
-// text/template: executing the template, through reflection, for each of hundreds of rows was a
-// tenth of a `ps -a`. --format still goes through the template.
+// text/template or text/tabwriter: executing the template through reflection, and the tabwriter's
+// copy of every cell, cost a tenth of a `ps -a` with hundreds of rows. --format still goes through
+// both.
 func printPsLines(w io.Writer, rows []psRow, table bool) error {
 	buf := bufio.NewWriter(w)
 	if !table {
@@ -115,16 +117,39 @@ func printPsLines(w io.Writer, rows []psRow, table bool) error {
 		}
 		return buf.Flush()
 	}
-	tw := newTable(buf)
 	h := psHeader
-	fmt.Fprintln(tw, strings.Join([]string{h["ID"], h["Image"], h["Command"], h["RunningFor"], h["Status"], h["Ports"], h["Names"]}, "\t"))
+	lines := make([][psColumns]string, 0, len(rows)+1)
+	lines = append(lines, [psColumns]string{h["ID"], h["Image"], h["Command"], h["RunningFor"], h["Status"], h["Ports"], h["Names"]})
 	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join([]string{r.ID(), r.Image(), r.Command(), r.RunningFor(), r.Status(), r.Ports(), r.Names()}, "\t"))
+		lines = append(lines, [psColumns]string{r.ID(), r.Image(), r.Command(), r.RunningFor(), r.Status(), r.Ports(), r.Names()})
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
+	writeColumns(buf, lines)
 	return buf.Flush()
+}
+
+// psColumns is the number of columns of ps's default table.
+const psColumns = 7
+
+// writeColumns aligns lines as newTable's tabwriter does: each column but the last as wide as its
+// widest cell (in runes) plus 3 spaces, and 10 at least; the last cell unpadded.
+func writeColumns(w *bufio.Writer, lines [][psColumns]string) {
+	var widths [psColumns - 1]int
+	for col := range widths {
+		widths[col] = tableMinWidth
+		for _, line := range lines {
+			widths[col] = max(widths[col], utf8.RuneCountInString(line[col])+tablePadding)
+		}
+	}
+	for _, line := range lines {
+		for col, width := range widths {
+			w.WriteString(line[col])
+			for range width - utf8.RuneCountInString(line[col]) {
+				w.WriteByte(' ')
+			}
+		}
+		w.WriteString(line[psColumns-1])
+		w.WriteByte('\n')
+	}
 }
 
 func newPsCommand(g *globals) *cobra.Command {
