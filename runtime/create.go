@@ -71,21 +71,23 @@ func (r *Runtime) Create(o CreateOptions) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	return r.createLocked(all, o)
+	return r.createLocked(all, o, false)
 }
 
 // createLocked is Create on all, the current containers (currentLocked). `run` creates and starts
 // under one hold of the lock and on one listing of the containers: with hundreds of containers the
-// listing is most of the cost of either step.
+// listing is most of the cost of either step. starting writes the record as launchLocked's first
+// step would (a crash before the start ends is then undone as any crashed start is, back to
+// "created").
 //
 // Preconditions: the lock is held.
-func (r *Runtime) createLocked(all []*Container, o CreateOptions) (*Container, error) {
+func (r *Runtime) createLocked(all []*Container, o CreateOptions, starting bool) (*Container, error) {
 	c := &Container{
 		ID:         NewID(),
 		Created:    time.Now().UTC(),
 		Image:      o.Image,
 		HostConfig: HostConfig{AutoRemove: o.AutoRemove},
-		State:      State{Status: StatusCreated},
+		State:      State{Status: StatusCreated, Starting: starting},
 	}
 	checkpoint.Reached("create: listed")
 	for _, check := range createChecks {

@@ -50,7 +50,8 @@ func (r *Runtime) RunAttached(o CreateOptions, a Attach) (*Container, int, error
 }
 
 // createCurrentLocked creates a container on the current listing, and returns it with the listing,
-// the new container included, for its start.
+// the new container included, for its start. Its first record already says "starting", as the
+// start's first step would write it: one synced write less on every run.
 //
 // Preconditions: the lock is held.
 func (r *Runtime) createCurrentLocked(o CreateOptions) (*Container, []*Container, error) {
@@ -58,7 +59,7 @@ func (r *Runtime) createCurrentLocked(o CreateOptions) (*Container, []*Container
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := r.createLocked(all, o)
+	c, err := r.createLocked(all, o, true)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -92,11 +92,12 @@ func (r *Runtime) launchLocked(c *Container, all []*Container, streams stdio) (_
 			_ = r.save(c)
 		}
 	}()
-	c.State.Starting = true
-	if err := r.save(c); err != nil {
-		return nil, err
+	if !c.State.Starting { // createLocked wrote it so already
+		c.State.Starting = true
+		if err := r.save(c); err != nil {
+			return nil, err
+		}
 	}
-
 	checkpoint.Reached("saved starting")
 	targets, err := linkTargets(all, c)
 	if err != nil {
