@@ -334,7 +334,21 @@ func readSmallFile(path string) ([]byte, error) {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	defer unix.Close(fd)
-	buf := (*fileBuffers.Get().(*[]byte))[:0]
+	// A short read is the end, for the files this reads: a regular file gives all it has up to
+	// the buffer's room, and /proc/PID/stat is one line made whole at the first read. (Not so for
+	// a long /proc file such as maps, which comes a page at a time.) Not asking again saves a
+	// quarter of the system calls of a listing.
+	buf, err := readFd(fd, (*fileBuffers.Get().(*[]byte))[:0], true)
+	if err != nil {
+		releaseFileBuffer(buf)
+		return nil, &os.PathError{Op: "read", Path: path, Err: err}
+	}
+	return buf, nil
+}
+
+// readFd appends what fd gives to buf, growing it, until a read returns nothing or, with
+// shortReadEnds, until a read leaves room in the buffer.
+func readFd(fd int, buf []byte, shortReadEnds bool) ([]byte, error) {
 	for {
 		if len(buf) == cap(buf) {
 			buf = slices.Grow(buf, cap(buf))
@@ -344,19 +358,14 @@ func readSmallFile(path string) ([]byte, error) {
 			continue
 		}
 		if err != nil {
-			releaseFileBuffer(buf)
-			return nil, &os.PathError{Op: "read", Path: path, Err: err}
+			return buf, err
 		}
 		if n == 0 {
 			return buf, nil
 		}
 		free := cap(buf) - len(buf)
 		buf = buf[:len(buf)+n]
-		if n < free {
-			// A short read is the end, for the files this reads: a regular file gives all it has
-			// up to the buffer's room, and /proc/PID/stat is one line made whole at the first
-			// read. (Not so for a long /proc file such as maps, which comes a page at a time.)
-			// Not asking again saves a quarter of the system calls of a listing.
+		if shortReadEnds && n < free {
 			return buf, nil
 		}
 	}
