@@ -83,7 +83,6 @@ func readProcLocks() ([]byte, error) {
 func parseProcLocks(data []byte, major, minor uint32) ownerLocks {
 	dev := fmt.Appendf(nil, "%02x:%02x:", major, minor)
 	locks := ownerLocks{}
-	var f [6][]byte
 	for len(data) > 0 {
 		line := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -91,27 +90,14 @@ func parseProcLocks(data []byte, major, minor uint32) ownerLocks {
 		} else {
 			data = nil
 		}
-		n := 0
-		for n < len(f) {
-			line = bytes.TrimLeft(line, " ")
-			if len(line) == 0 {
-				break
-			}
-			end := bytes.IndexByte(line, ' ')
-			if end < 0 {
-				end = len(line)
-			}
-			f[n], line = line[:end], line[end:]
-			n++
-		}
-		if n < len(f) || string(f[1]) != "FLOCK" {
+		kind, _ := nthField(line, 1)
+		pidField, _ := nthField(line, 4)
+		devIno, _ := nthField(line, 5)
+		file, ok := bytes.CutPrefix(devIno, dev)
+		if string(kind) != "FLOCK" || !ok {
 			continue
 		}
-		file, ok := bytes.CutPrefix(f[5], dev)
-		if !ok {
-			continue
-		}
-		pid, err1 := strconv.Atoi(string(f[4]))
+		pid, err1 := strconv.Atoi(string(pidField))
 		ino, err2 := strconv.ParseUint(string(file), 10, 64)
 		if err1 == nil && err2 == nil {
 			locks[heldLock{pid, ino}] = struct{}{}
