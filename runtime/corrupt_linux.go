@@ -36,17 +36,17 @@ func (r *Runtime) RemoveCorrupted(arg string, force bool) (bool, error) {
 	}
 	var id string
 	for _, dir := range dirs {
-		if !strings.HasPrefix(dir, arg) {
+		if !strings.HasPrefix(dir.name, arg) {
 			continue
 		}
 		var bad *CorruptRecordError
-		if _, err := r.load(dir); !errors.As(err, &bad) {
+		if _, err := r.load(dir.name); !errors.As(err, &bad) {
 			continue
 		}
 		if id != "" {
 			return true, userError(ErrInvalidArgument, "multiple IDs found with provided prefix: %s", arg)
 		}
-		id = dir
+		id = dir.name
 	}
 	if id == "" {
 		return false, nil

@@ -114,12 +114,13 @@ func minilinkRules(rs *bridge.Ruleset) []string {
 
 // orphanDirsLocked lists the container directories that hold no record.
 func (r *Runtime) orphanDirsLocked(all []*Container) ([]string, error) {
-	ids, err := r.containerDirs()
+	dirs, err := r.containerDirs()
 	if err != nil {
 		return nil, err
 	}
 	var out []string
-	for _, id := range ids {
+	for _, dir := range dirs {
+		id := dir.name
 		if byID(all, id) != nil {
 			continue
 		}

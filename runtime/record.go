@@ -196,7 +196,7 @@ func decodeRecord(data []byte) (*Container, error) {
 // list returns every container, newest first (ps order). A record that cannot be used fails the
 // listing with its [CorruptRecordError], unless r.SkipCorrupt is set.
 func (r *Runtime) list() ([]*Container, error) {
-	dirs, err := r.containerDirsWithInodes()
+	dirs, err := r.containerDirs()
 	if err != nil {
 		return nil, err
 	}
@@ -227,20 +227,9 @@ func (r *Runtime) list() ([]*Container, error) {
 	return out, nil
 }
 
-// containerDirs returns the names of the directories under containers/: the IDs of the
-// containers, with or without a record.
-func (r *Runtime) containerDirs() ([]string, error) {
-	dirs, err := r.containerDirsWithInodes()
-	ids := make([]string, len(dirs))
-	for i, d := range dirs {
-		ids[i] = d.name
-	}
-	return ids, err
-}
-
-// containerDirsWithInodes is containerDirs with the inode of each directory, which its owner's
-// lock names (ownerlock_linux.go).
-func (r *Runtime) containerDirsWithInodes() ([]dirEntry, error) {
+// containerDirs returns the directories under containers/, named by the IDs of the containers,
+// with or without a record, each with its inode, which its owner's lock names (ownerlock_linux.go).
+func (r *Runtime) containerDirs() ([]dirEntry, error) {
 	dir := filepath.Join(r.Root, "containers")
 	entries, err := readDirEntries(dir)
 	if errors.Is(err, os.ErrNotExist) {
